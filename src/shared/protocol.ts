@@ -1,0 +1,122 @@
+/**
+ * The one protocol between a tab and the fleet hub (SharedWorker or leader tab).
+ * Every message is `{type, ...payload}`; senders and receivers are typed from the two maps below.
+ */
+import type { StreamEvent } from './events';
+import type { Me, Telemetry, TruckSnapshot } from './fleet';
+
+/** The state of the one `/api/stream` connection, as every tab shows it. */
+export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+/** Where the hub keeps what it receives. `memory` when IndexedDB is unavailable or full. */
+export type StorageMode = 'indexeddb' | 'memory';
+
+/** Which host runs the hub. */
+export type HubKind = 'shared-worker' | 'leader-tab';
+
+/** The stream's status, published to every tab whenever it changes. */
+export interface StreamStatus {
+  state: StreamState;
+  /** Epoch ms when `state` last changed. */
+  since: number;
+  /** Epoch ms of the last byte received from the server (event or heartbeat), or null. */
+  lastHeardAt: number | null;
+  /** When reconnecting: epoch ms of the next attempt. */
+  retryAt: number | null;
+  storage: StorageMode;
+  /** Why storage fell back to memory, for the operator. */
+  storageError: string | null;
+}
+
+/** Display preferences, shared by every tab of a browser. */
+export interface Prefs {
+  distance: 'km' | 'mi';
+  temperature: 'C' | 'F';
+}
+
+/** Preferences a fresh browser starts with. */
+export const DEFAULT_PREFS: Prefs = { distance: 'km', temperature: 'C' };
+
+/** A truck as a tab holds it: the snapshot plus its most recent telemetry (oldest first). */
+export interface TruckState extends TruckSnapshot {
+  recent: Telemetry[];
+}
+
+/** What support staff ask for: the hub's view of itself. */
+export interface Diagnostics {
+  hubKind: HubKind;
+  version: string;
+  tabs: number;
+  status: StreamStatus;
+  epoch: string | null;
+  lastEventId: string | null;
+  /** Events received per second over the last 10 s. */
+  eventsPerSec: number;
+  /** Now minus the timestamp of the newest telemetry received, ms; null before the first. */
+  lagMs: number | null;
+  /** Bytes the origin uses in storage (navigator.storage.estimate), null when unknown. */
+  bytesStored: number | null;
+  eventsStored: number;
+  /** `/api/stream` connections this hub has opened since it started. */
+  streamsOpened: number;
+}
+
+/** Calls a tab can make to the hub and get one reply for. */
+export interface HubCalls {
+  history: { args: { truckId: string; since?: number }; result: Telemetry[] };
+  diagnostics: { args: Record<string, never>; result: Diagnostics };
+}
+
+/** The name of a hub call. */
+export type HubCallName = keyof HubCalls;
+
+/** Messages from a tab to the hub, by type. */
+export interface TabToHubMap {
+  /** First message of a tab: who is logged in and which trucks it shows (null: all). */
+  hello: { tabId: string; version: string; me: Me; trucks: string[] | null; lockName: string };
+  subscribe: { trucks: string[] | null };
+  /** Sent on `pagehide`; a crashed tab is noticed when its Web Lock is released instead. */
+  goodbye: Record<string, never>;
+  logout: Record<string, never>;
+  'ack-alert': { alertId: string };
+  'set-prefs': { prefs: Prefs };
+  call: {
+    [K in HubCallName]: { requestId: string; name: K; args: HubCalls[K]['args'] };
+  }[HubCallName];
+  'cancel-call': { requestId: string };
+}
+
+/** Messages from the hub to a tab, by type. */
+export interface HubToTabMap {
+  /** Answer to `hello`: the current state at once, from memory or IndexedDB. */
+  welcome: {
+    hubKind: HubKind;
+    status: StreamStatus;
+    epoch: string | null;
+    lastEventId: string | null;
+    trucks: TruckState[];
+    prefs: Prefs;
+    ackedAlerts: string[];
+  };
+  /** New events in stream order. `reset` events never come here; see `snapshot`. */
+  events: { events: StreamEvent[] };
+  /** After a `reset`: replace everything held with this. */
+  snapshot: { epoch: string | null; lastEventId: string | null; trucks: TruckState[] };
+  status: StreamStatus;
+  prefs: Prefs;
+  'alert-acked': { alertId: string };
+  /** The session ended: `logout` (any tab logged out; the database is gone) or `expired`. */
+  'logged-out': { reason: 'logout' | 'expired' };
+  reply:
+    | { requestId: string; ok: true; result: HubCalls[HubCallName]['result'] }
+    | { requestId: string; ok: false; error: string };
+}
+
+/** A tab-to-hub message. */
+export type TabToHub = { [K in keyof TabToHubMap]: { type: K } & TabToHubMap[K] }[keyof TabToHubMap];
+
+/** A hub-to-tab message. */
+export type HubToTab = { [K in keyof HubToTabMap]: { type: K } & HubToTabMap[K] }[keyof HubToTabMap];
+
+/** A message of one type. */
+export type MessageOf<M extends { type: string }, K extends M['type']> = Extract<M, { type: K }>;
