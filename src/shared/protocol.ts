@@ -3,7 +3,7 @@
  * Every message is `{type, ...payload}`; senders and receivers are typed from the two maps below.
  */
 import type { StreamEvent } from './events';
-import type { Me, Telemetry, TruckSnapshot } from './fleet';
+import type { Alert, Me, Telemetry, TruckSnapshot } from './fleet';
 
 /** The state of the one `/api/stream` connection, as every tab shows it. */
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'offline';
@@ -84,6 +84,8 @@ export interface TabToHubMap {
     [K in HubCallName]: { requestId: string; name: K; args: HubCalls[K]['args'] };
   }[HubCallName];
   'cancel-call': { requestId: string };
+  /** The tab has handled the `events` batch with this number. */
+  ack: { batch: number };
 }
 
 /** Messages from the hub to a tab, by type. */
@@ -95,13 +97,18 @@ export interface HubToTabMap {
     epoch: string | null;
     lastEventId: string | null;
     trucks: TruckState[];
+    /** Active alerts of every truck of the tenant, whatever the tab subscribed to. */
+    activeAlerts: Alert[];
     prefs: Prefs;
     ackedAlerts: string[];
   };
-  /** New events in stream order. `reset` events never come here; see `snapshot`. */
-  events: { events: StreamEvent[] };
-  /** After a `reset`: replace everything held with this. */
-  snapshot: { epoch: string | null; lastEventId: string | null; trucks: TruckState[] };
+  /**
+   * New events in stream order (`reset` never comes here; see `snapshot`). The tab answers each
+   * batch with `ack`, so that a busy or throttled tab gets a bounded backlog, not an endless queue.
+   */
+  events: { batch: number; events: StreamEvent[] };
+  /** After a `reset`, or when a tab fell too far behind: replace everything held with this. */
+  snapshot: { epoch: string | null; lastEventId: string | null; trucks: TruckState[]; activeAlerts: Alert[] };
   status: StreamStatus;
   prefs: Prefs;
   'alert-acked': { alertId: string };
