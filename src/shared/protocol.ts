@@ -109,8 +109,8 @@ export interface HubToTabMap {
   events: { batch: number; events: StreamEvent[] };
   /** After a `reset`, or when a tab fell too far behind: replace everything held with this. */
   snapshot: { epoch: string | null; lastEventId: string | null; trucks: TruckState[]; activeAlerts: Alert[] };
-  status: StreamStatus;
-  prefs: Prefs;
+  status: { status: StreamStatus };
+  prefs: { prefs: Prefs };
   'alert-acked': { alertId: string };
   /** The session ended: `logout` (any tab logged out; the database is gone) or `expired`. */
   'logged-out': { reason: 'logout' | 'expired' };
@@ -127,3 +127,15 @@ export type HubToTab = { [K in keyof HubToTabMap]: { type: K } & HubToTabMap[K] 
 
 /** A message of one type. */
 export type MessageOf<M extends { type: string }, K extends M['type']> = Extract<M, { type: K }>;
+
+/** What travels on the leader tab's BroadcastChannel when there is no SharedWorker. */
+export type ChannelEnvelope =
+  | { kind: 'to-hub'; from: string; message: TabToHub }
+  | { kind: 'to-tabs'; to: string[]; message: HubToTab }
+  /** A new leader took over: every tab says hello again. */
+  | { kind: 'leader' };
+
+/** The leader hub's channel and lock names for one build: two builds never share a hub. */
+export function leaderNames(version: string): { channel: string; lock: string } {
+  return { channel: `fleetwire-hub:${version}`, lock: `fleetwire-leader:${version}` };
+}

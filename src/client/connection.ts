@@ -1,0 +1,79 @@
+/** How a tab reaches the hub: a SharedWorker port, or the leader tab over a BroadcastChannel. */
+import hubWorkerUrl from '../hub/shared-worker.ts?worker&url';
+import { leaderNames, type ChannelEnvelope, type HubToTab, type TabToHub } from '../shared/protocol';
+
+/** A duplex link to the hub. */
+export interface HubConnection {
+  readonly kind: 'shared-worker' | 'leader-tab';
+  send(message: TabToHub): void;
+  /** Called for every message from the hub; `onReconnect` when a new hub needs a fresh hello. */
+  listen(onMessage: (message: HubToTab) => void, onReconnect: () => void): void;
+  close(): void;
+}
+
+/** Options of a SharedWorker that Chromium 148+ understands; older browsers ignore the extra key. */
+interface HubWorkerOptions extends WorkerOptions {
+  /** Keeps the worker alive while a lone tab navigates between routes. */
+  extendedLifetime?: boolean;
+}
+
+/** Connects to the build's SharedWorker hub; its URL and name carry the build's version. */
+function connectSharedWorker(version: string): HubConnection {
+  const options: HubWorkerOptions = { type: 'module', name: `fleetwire-hub@${version}`, extendedLifetime: true };
+  const worker = new SharedWorker(hubWorkerUrl, options);
+  const port = worker.port;
+  return {
+    kind: 'shared-worker',
+    send: (message) => port.postMessage(message),
+    listen(onMessage) {
+      port.onmessage = (e: MessageEvent<HubToTab>) => onMessage(e.data);
+      port.start();
+    },
+    close: () => port.close(),
+  };
+}
+
+/** Stand-in for the tab's life: the leader lock is held until the tab goes away. */
+const FOREVER = new Promise<never>(() => undefined);
+
+/**
+ * Connects to the leader-tab hub, and competes for leadership: Web Locks grant the lock to one
+ * tab at a time and hand it over the moment the holder goes away, without timers (design.md).
+ */
+function connectLeader(version: string, tabId: string): HubConnection {
+  const names = leaderNames(version);
+  const channel = new BroadcastChannel(names.channel);
+  const abort = new AbortController();
+  let stopHub: (() => void) | null = null;
+  navigator.locks
+    .request(names.lock, { signal: abort.signal }, async () => {
+      const { runLeaderHub } = await import('../hub/leader');
+      stopHub = runLeaderHub(version);
+      return FOREVER;
+    })
+    .catch(() => {
+      // Aborted on close(): this tab no longer competes.
+    });
+  return {
+    kind: 'leader-tab',
+    send: (message) => channel.postMessage({ kind: 'to-hub', from: tabId, message } satisfies ChannelEnvelope),
+    listen(onMessage, onReconnect) {
+      channel.onmessage = (e: MessageEvent<ChannelEnvelope>) => {
+        const envelope = e.data;
+        if (envelope.kind === 'leader') onReconnect();
+        else if (envelope.kind === 'to-tabs' && envelope.to.includes(tabId)) onMessage(envelope.message);
+      };
+    },
+    close() {
+      abort.abort();
+      stopHub?.();
+      channel.close();
+    },
+  };
+}
+
+/** Connects to the hub the browser supports: SharedWorker when it exists, else a leader tab. */
+export function connectHub(version: string, tabId: string): HubConnection {
+  if (typeof SharedWorker === 'function') return connectSharedWorker(version);
+  return connectLeader(version, tabId);
+}

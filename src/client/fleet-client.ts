@@ -1,0 +1,307 @@
+/** What a tab imports to see the fleet: state mirrored from the hub, typed events, a few calls. */
+import { compareEventIds } from '../shared/events';
+import type { Alert, Me, Telemetry } from '../shared/fleet';
+import { applyStreamEvent, fleetStateFrom, type FleetState } from '../shared/fleet-state';
+import {
+  DEFAULT_PREFS,
+  type Diagnostics,
+  type HubCallName,
+  type HubCalls,
+  type HubToTab,
+  type MessageOf,
+  type Prefs,
+  type StreamStatus,
+  type TabToHub,
+  type TruckState,
+} from '../shared/protocol';
+import type { FleetClientApi, FleetClientEventMap } from './api';
+import { connectHub, type HubConnection } from './connection';
+
+/** How long logout waits for the hub before the tab leaves anyway. */
+const LOGOUT_TIMEOUT_MS = 5_000;
+
+/** Options of connectFleet(). */
+export interface FleetClientOptions {
+  /** Trucks this tab shows; null for every truck of the tenant. */
+  trucks: string[] | null;
+  /** The build's version: tabs of one version share one hub. */
+  version: string;
+  /** For tests: a hub connection other than the browser's default. */
+  connect?: (version: string, tabId: string) => HubConnection;
+}
+
+type Listener<K extends keyof FleetClientEventMap> = (detail: FleetClientEventMap[K]) => void;
+
+interface PendingCall {
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+}
+
+/** A tab's view of the fleet through the hub. */
+export class FleetClient implements FleetClientApi {
+  readonly me: Me;
+  ready = false;
+  status: StreamStatus = {
+    state: 'connecting',
+    since: Date.now(),
+    lastHeardAt: null,
+    retryAt: null,
+    storage: 'indexeddb',
+    storageError: null,
+  };
+  prefs: Prefs = DEFAULT_PREFS;
+  lastEventId: string | null = null;
+  ackedAlerts = new Set<string>();
+
+  private _fleet: FleetState = fleetStateFrom([]);
+  private _subscription: string[] | null;
+  private readonly _version: string;
+  private readonly _tabId = crypto.randomUUID();
+  private readonly _lockName: string;
+  private readonly _connect: (version: string, tabId: string) => HubConnection;
+  private _connection: HubConnection | null = null;
+  private _releaseLock: (() => void) | null = null;
+  private readonly _listeners = new Map<keyof FleetClientEventMap, Set<(detail: never) => void>>();
+  private readonly _calls = new Map<string, PendingCall>();
+  private _callSeq = 0;
+  private _closed = false;
+  /** Messages sent before the hub connection exists; sent right after hello. */
+  private _outbox: TabToHub[] = [];
+
+  constructor(me: Me, options: FleetClientOptions) {
+    this.me = me;
+    this._subscription = options.trucks;
+    this._version = options.version;
+    this._connect = options.connect ?? connectHub;
+    this._lockName = `fleetwire-tab:${this._tabId}`;
+    addEventListener('pagehide', this._onPageHide);
+    addEventListener('pageshow', this._onPageShow);
+    void this._start();
+  }
+
+  get trucks(): ReadonlyMap<string, TruckState> {
+    return this._fleet.trucks;
+  }
+
+  get activeAlerts(): ReadonlyMap<string, Alert> {
+    return this._fleet.activeAlerts;
+  }
+
+  subscribe(truckIds: string[] | null): void {
+    this._subscription = truckIds;
+    this._send({ type: 'subscribe', trucks: truckIds });
+  }
+
+  ackAlert(alertId: string): void {
+    this._send({ type: 'ack-alert', alertId });
+  }
+
+  setPrefs(prefs: Prefs): void {
+    this._send({ type: 'set-prefs', prefs });
+  }
+
+  logout(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, LOGOUT_TIMEOUT_MS);
+      const off = this.addEventListener('logged-out', done);
+      function done() {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+      this._send({ type: 'logout' });
+    });
+  }
+
+  history(truckId: string, options: { since?: number; signal?: AbortSignal } = {}): Promise<Telemetry[]> {
+    const args = options.since === undefined ? { truckId } : { truckId, since: options.since };
+    return this._call('history', args, options.signal);
+  }
+
+  diagnostics(options: { signal?: AbortSignal } = {}): Promise<Diagnostics> {
+    return this._call('diagnostics', {}, options.signal);
+  }
+
+  addEventListener<K extends keyof FleetClientEventMap>(type: K, listener: Listener<K>): () => void {
+    let set = this._listeners.get(type);
+    if (!set) this._listeners.set(type, (set = new Set()));
+    set.add(listener as (detail: never) => void);
+    return () => set.delete(listener as (detail: never) => void);
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this._closed = true;
+    removeEventListener('pagehide', this._onPageHide);
+    removeEventListener('pageshow', this._onPageShow);
+    this._disconnect();
+    for (const call of this._calls.values()) call.reject(new DOMException('The client was closed', 'AbortError'));
+    this._calls.clear();
+  }
+
+  // ---- connection -------------------------------------------------------------------------
+
+  private async _start(): Promise<void> {
+    // Hold a lock for this tab's life before saying hello: the hub asks for the same lock and is
+    // granted it only when this tab is gone, crashed tabs included (MessagePort has no close event).
+    await new Promise<void>((held) => {
+      navigator.locks
+        .request(this._lockName, () => {
+          held();
+          return new Promise<void>((release) => (this._releaseLock = release));
+        })
+        .catch((error: unknown) => {
+          console.error('fleetwire: could not take the tab lock', error);
+          held();
+        });
+    });
+    if (this._closed) return this._releaseLock?.();
+    const connection = this._connect(this._version, this._tabId);
+    this._connection = connection;
+    connection.listen(
+      (message) => this._onMessage(message),
+      () => this._hello(),
+    );
+    this._hello();
+    const outbox = this._outbox;
+    this._outbox = [];
+    for (const message of outbox) connection.send(message);
+  }
+
+  private _send(message: TabToHub): void {
+    if (this._connection) this._connection.send(message);
+    else if (!this._closed) this._outbox.push(message);
+  }
+
+  private _hello(): void {
+    this._connection?.send({
+      type: 'hello',
+      tabId: this._tabId,
+      version: this._version,
+      me: this.me,
+      trucks: this._subscription,
+      lockName: this._lockName,
+    });
+  }
+
+  private _disconnect(): void {
+    this._connection?.send({ type: 'goodbye' });
+    this._connection?.close();
+    this._connection = null;
+    this._releaseLock?.();
+    this._releaseLock = null;
+  }
+
+  private readonly _onPageHide = (): void => {
+    // Explicit goodbye: the page may enter the back/forward cache instead of closing.
+    this._disconnect();
+  };
+
+  private readonly _onPageShow = (event: PageTransitionEvent): void => {
+    if (event.persisted && !this._closed) void this._start();
+  };
+
+  // ---- messages from the hub --------------------------------------------------------------
+
+  private _onMessage(message: HubToTab): void {
+    switch (message.type) {
+      case 'welcome':
+        this._replace(message);
+        this.status = message.status;
+        this.prefs = message.prefs;
+        this.ackedAlerts = new Set(message.ackedAlerts);
+        this.ready = true;
+        this._emit('ready', { hubKind: message.hubKind });
+        this._emit('status', this.status);
+        this._emit('prefs', this.prefs);
+        this._emit('change', { truckIds: [...this._fleet.trucks.keys()], reset: true });
+        return;
+      case 'snapshot':
+        this._replace(message);
+        this._emit('change', { truckIds: [...this._fleet.trucks.keys()], reset: true });
+        return;
+      case 'events':
+        return this._onEvents(message);
+      case 'status':
+        this.status = message.status;
+        return this._emit('status', message.status);
+      case 'prefs':
+        this.prefs = message.prefs;
+        return this._emit('prefs', message.prefs);
+      case 'alert-acked':
+        this.ackedAlerts.add(message.alertId);
+        return this._emit('alert-acked', { alertId: message.alertId });
+      case 'logged-out':
+        this.ready = false;
+        return this._emit('logged-out', { reason: message.reason });
+      case 'reply':
+        return this._onReply(message);
+    }
+  }
+
+  private _replace(message: MessageOf<HubToTab, 'welcome' | 'snapshot'>): void {
+    this._fleet = fleetStateFrom(message.trucks, message.activeAlerts);
+    this.lastEventId = message.lastEventId;
+  }
+
+  private _onEvents(message: MessageOf<HubToTab, 'events'>): void {
+    const changed = new Set<string>();
+    for (const event of message.events) {
+      // A new leader may replay a little of what this tab already has: apply each event once.
+      if (this.lastEventId && compareEventIds(event.id, this.lastEventId) <= 0) continue;
+      this.lastEventId = event.id;
+      const truckId = applyStreamEvent(this._fleet, event);
+      // Alerts of trucks this tab does not show still count and toast; the truck itself is not kept.
+      if (truckId && this._subscription && !this._subscription.includes(truckId)) this._fleet.trucks.delete(truckId);
+      else if (truckId) changed.add(truckId);
+      if (event.type === 'alert') this._emit('alert', event.data);
+    }
+    // Acknowledge after handling: a busy tab acknowledges late and the hub holds back (hub.ts).
+    this._connection?.send({ type: 'ack', batch: message.batch });
+    if (changed.size > 0) this._emit('change', { truckIds: [...changed], reset: false });
+  }
+
+  private _onReply(message: MessageOf<HubToTab, 'reply'>): void {
+    const pending = this._calls.get(message.requestId);
+    if (!pending) return;
+    this._calls.delete(message.requestId);
+    if (message.ok) pending.resolve(message.result);
+    else pending.reject(new Error(message.error));
+  }
+
+  private _call<K extends HubCallName>(name: K, args: HubCalls[K]['args'], signal?: AbortSignal): Promise<HubCalls[K]['result']> {
+    if (signal?.aborted) return Promise.reject(signal.reason ?? new DOMException('Aborted', 'AbortError'));
+    const requestId = `${this._tabId}:${++this._callSeq}`;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this._calls.delete(requestId);
+        this._send({ type: 'cancel-call', requestId });
+        reject(new DOMException('The call was aborted', 'AbortError'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this._calls.set(requestId, {
+        resolve: (result) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(result as HubCalls[K]['result']);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      });
+      // The call is typed by name; the union of call messages cannot see that args match name.
+      this._send({ type: 'call', requestId, name, args } as MessageOf<TabToHub, 'call'>);
+    });
+  }
+
+  private _emit<K extends keyof FleetClientEventMap>(type: K, detail: FleetClientEventMap[K]): void {
+    for (const listener of this._listeners.get(type) ?? []) {
+      try {
+        (listener as Listener<K>)(detail);
+      } catch (error) {
+        // One broken listener must not stop the others from hearing the event.
+        console.error(`fleetwire: a '${type}' listener failed`, error);
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/** The hub as a SharedWorker: one per browser profile and build, shared by every tab and window. */
+import type { HubToTab, TabToHub } from '../shared/protocol';
+import { browserHubEnvironment } from './browser-env';
+import { FleetHub, type TabLink } from './hub';
+
+/** The parts of SharedWorkerGlobalScope the hub uses (the DOM lib does not declare it). */
+interface SharedWorkerScope {
+  onconnect: ((event: MessageEvent) => void) | null;
+  addEventListener(type: 'online', listener: () => void): void;
+  close(): void;
+}
+declare const self: SharedWorkerScope;
+
+const env = browserHubEnvironment('shared-worker', __FLEETWIRE_VERSION__);
+const hub = new FleetHub({
+  ...env,
+  onIdle: () => self.close(),
+});
+
+self.addEventListener('online', () => hub.reconnectNow());
+
+self.onconnect = (event: MessageEvent) => {
+  const port = event.ports[0];
+  if (!port) return;
+  // postMessage to a dead port does not throw and MessagePort has no close event in most
+  // browsers: tabs say goodbye and hold a Web Lock the hub watches (browser-env.ts).
+  const link: TabLink = { post: (message: HubToTab) => port.postMessage(message) };
+  const receive = hub.attach(link);
+  port.onmessage = (e: MessageEvent<TabToHub>) => receive(e.data);
+  port.start();
+};

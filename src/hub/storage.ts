@@ -1,0 +1,138 @@
+/** What the hub needs from persistence, and the in-memory fallback used when IndexedDB cannot be. */
+import { compareEventIds, type StreamEvent } from '../shared/events';
+import type { Alert, FleetSnapshot, Telemetry, TruckSnapshot } from '../shared/fleet';
+import type { Prefs, StorageMode } from '../shared/protocol';
+
+/** Small values the hub keeps beside the events. */
+export interface MetaMap {
+  lastEventId: string | null;
+  epoch: string | null;
+  prefs: Prefs;
+  ackedAlerts: string[];
+}
+
+/** Everything the hub restores when it starts. */
+export interface StoredState {
+  epoch: string | null;
+  lastEventId: string | null;
+  trucks: TruckSnapshot[];
+  /** Newest telemetry per truck, oldest first. */
+  recent: Map<string, Telemetry[]>;
+  prefs: Prefs | null;
+  ackedAlerts: string[];
+}
+
+/** One persisted batch: applied in a single transaction, so `lastEventId` never runs ahead of the events. */
+export interface AppendBatch {
+  events: StreamEvent[];
+  trucks: TruckSnapshot[];
+  lastEventId: string;
+}
+
+/** Persistence of the hub's state; IndexedDB in browsers (src/store), memory otherwise. */
+export interface HubStorage {
+  readonly mode: StorageMode;
+  load(recentPerTruck: number): Promise<StoredState>;
+  append(batch: AppendBatch): Promise<void>;
+  /** Replaces everything at once (a `reset`): no mix of old and new state survives. */
+  replace(snapshot: FleetSnapshot): Promise<void>;
+  history(truckId: string, since: number): Promise<Telemetry[]>;
+  setMeta<K extends keyof MetaMap>(key: K, value: MetaMap[K]): Promise<void>;
+  countEvents(): Promise<number>;
+  /** Drops history beyond the retention bound. */
+  prune(): Promise<void>;
+  /** Deletes the database (logout). */
+  destroy(): Promise<void>;
+  close(): void;
+}
+
+/** History kept per truck, in events; bounds storage whatever the event rate. */
+export const MAX_EVENTS_PER_TRUCK = 5_000;
+
+/** Keeps everything in memory: used when IndexedDB is unavailable (private mode) or full. */
+export class MemoryStorage implements HubStorage {
+  readonly mode = 'memory' as const;
+  private _meta: Partial<MetaMap> = {};
+  private _trucks = new Map<string, TruckSnapshot>();
+  private _telemetry = new Map<string, { id: string; t: Telemetry }[]>();
+  private _alerts: Alert[] = [];
+
+  constructor(seed?: StoredState) {
+    if (!seed) return;
+    this._meta = { epoch: seed.epoch, lastEventId: seed.lastEventId, ackedAlerts: seed.ackedAlerts };
+    if (seed.prefs) this._meta.prefs = seed.prefs;
+    for (const t of seed.trucks) this._trucks.set(t.id, t);
+    for (const [id, list] of seed.recent) this._telemetry.set(id, list.map((t) => ({ id: '', t })));
+  }
+
+  async load(recentPerTruck: number): Promise<StoredState> {
+    const recent = new Map<string, Telemetry[]>();
+    for (const [id, list] of this._telemetry) recent.set(id, list.slice(-recentPerTruck).map((e) => e.t));
+    return {
+      epoch: this._meta.epoch ?? null,
+      lastEventId: this._meta.lastEventId ?? null,
+      trucks: [...this._trucks.values()],
+      recent,
+      prefs: this._meta.prefs ?? null,
+      ackedAlerts: this._meta.ackedAlerts ?? [],
+    };
+  }
+
+  async append(batch: AppendBatch): Promise<void> {
+    for (const event of batch.events) {
+      if (event.type === 'telemetry') {
+        const list = this._telemetry.get(event.data.truckId) ?? [];
+        // Idempotent like the IndexedDB store, whose key is the event id: a replayed event is not kept twice.
+        const last = list[list.length - 1];
+        if (last && compareEventIds(event.id, last.id) <= 0) continue;
+        list.push({ id: event.id, t: event.data });
+        if (list.length > MAX_EVENTS_PER_TRUCK) list.splice(0, list.length - MAX_EVENTS_PER_TRUCK);
+        this._telemetry.set(event.data.truckId, list);
+      } else if (event.type === 'alert') {
+        this._alerts.push(event.data);
+      }
+    }
+    for (const t of batch.trucks) this._trucks.set(t.id, t);
+    this._meta.lastEventId = batch.lastEventId;
+  }
+
+  async replace(snapshot: FleetSnapshot): Promise<void> {
+    this._trucks = new Map(snapshot.trucks.map((t) => [t.id, t]));
+    this._telemetry = new Map();
+    this._alerts = [];
+    for (const t of snapshot.trucks) {
+      if (t.last) this._telemetry.set(t.id, [{ id: t.lastEventId ?? '', t: t.last }]);
+    }
+    this._meta.epoch = snapshot.epoch;
+    this._meta.lastEventId = snapshot.lastEventId;
+  }
+
+  async history(truckId: string, since: number): Promise<Telemetry[]> {
+    return (this._telemetry.get(truckId) ?? []).map((e) => e.t).filter((t) => t.ts >= since);
+  }
+
+  async setMeta<K extends keyof MetaMap>(key: K, value: MetaMap[K]): Promise<void> {
+    this._meta[key] = value;
+  }
+
+  async countEvents(): Promise<number> {
+    let n = this._alerts.length;
+    for (const list of this._telemetry.values()) n += list.length;
+    return n;
+  }
+
+  async prune(): Promise<void> {
+    // append() already bounds each truck's history.
+  }
+
+  async destroy(): Promise<void> {
+    this._meta = {};
+    this._trucks.clear();
+    this._telemetry.clear();
+    this._alerts = [];
+  }
+
+  close(): void {
+    // Nothing to release.
+  }
+}

@@ -1,0 +1,190 @@
+/** The IndexedDB schema of fleetwire and the hub's storage on top of it (library: idb). */
+import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { parseEventId, type StreamEvent } from '../shared/events';
+import type { FleetSnapshot, Telemetry, TruckSnapshot } from '../shared/fleet';
+import { truckIdOf } from '../shared/fleet-state';
+import {
+  MAX_EVENTS_PER_TRUCK,
+  type AppendBatch,
+  type HubStorage,
+  type MetaMap,
+  type StoredState,
+} from '../hub/storage';
+
+/** One stored event; `key` is the event id as numbers, so IndexedDB orders events as the server did. */
+export interface StoredEvent {
+  key: [number, number];
+  id: string;
+  type: StreamEvent['type'];
+  truckId: string;
+  /** Telemetry time, or the time the alert started or changed; epoch ms. */
+  ts: number;
+  data: StreamEvent['data'];
+}
+
+/** The schema of `fleetwire:<tenant>:<username>`. */
+export interface FleetDBSchema extends DBSchema {
+  /** Last state by truck id. */
+  trucks: { key: string; value: TruckSnapshot };
+  /** Telemetry and alert history, ordered by event id. */
+  events: { key: [number, number]; value: StoredEvent; indexes: { 'by-truck': [string, number] } };
+  meta: { key: keyof MetaMap; value: MetaMap[keyof MetaMap] };
+}
+
+/** Schema version; each bump adds an `if (oldVersion < N)` step below. */
+const DB_VERSION = 1;
+
+/** The database name of one operator in one tenant (design.md). */
+export function databaseName(tenant: string, username: string): string {
+  return `fleetwire:${tenant}:${username}`;
+}
+
+function toStored(event: StreamEvent): StoredEvent | null {
+  const key = parseEventId(event.id);
+  const truckId = truckIdOf(event);
+  if (!key || !truckId) return null;
+  let ts: number;
+  switch (event.type) {
+    case 'telemetry':
+      ts = event.data.ts;
+      break;
+    case 'alert':
+      ts = event.data.clearedAt ?? event.data.startedAt;
+      break;
+    default:
+      ts = Date.now();
+  }
+  return { key, id: event.id, type: event.type, truckId, ts, data: event.data };
+}
+
+/** HubStorage on IndexedDB: writes batched into one transaction each, history bounded per truck. */
+export class IdbStorage implements HubStorage {
+  readonly mode = 'indexeddb' as const;
+
+  private constructor(
+    private readonly _db: IDBPDatabase<FleetDBSchema>,
+    readonly name: string,
+  ) {}
+
+  /** Opens (and creates or migrates) the database; rejects when IndexedDB is unavailable. */
+  static async open(name: string): Promise<IdbStorage> {
+    const db = await openDB<FleetDBSchema>(name, DB_VERSION, {
+      upgrade(database, oldVersion) {
+        if (oldVersion < 1) {
+          database.createObjectStore('trucks', { keyPath: 'id' });
+          const events = database.createObjectStore('events', { keyPath: 'key' });
+          events.createIndex('by-truck', ['truckId', 'ts']);
+          database.createObjectStore('meta');
+        }
+      },
+      blocking() {
+        // Another context wants to delete or upgrade the database (logout): let it.
+        db.close();
+      },
+    });
+    return new IdbStorage(db, name);
+  }
+
+  async load(recentPerTruck: number): Promise<StoredState> {
+    const tx = this._db.transaction(['trucks', 'events', 'meta'], 'readonly');
+    const trucks = await tx.objectStore('trucks').getAll();
+    const meta = tx.objectStore('meta');
+    const [epoch, lastEventId, prefs, acked] = await Promise.all([
+      meta.get('epoch'),
+      meta.get('lastEventId'),
+      meta.get('prefs'),
+      meta.get('ackedAlerts'),
+    ]);
+    const recent = new Map<string, Telemetry[]>();
+    const index = tx.objectStore('events').index('by-truck');
+    for (const truck of trucks) {
+      const list: Telemetry[] = [];
+      let cursor = await index.openCursor(IDBKeyRange.bound([truck.id, -Infinity], [truck.id, Infinity]), 'prev');
+      while (cursor && list.length < recentPerTruck) {
+        if (cursor.value.type === 'telemetry') list.push(cursor.value.data as Telemetry);
+        cursor = await cursor.continue();
+      }
+      recent.set(truck.id, list.reverse());
+    }
+    await tx.done;
+    return {
+      epoch: (epoch as MetaMap['epoch'] | undefined) ?? null,
+      lastEventId: (lastEventId as MetaMap['lastEventId'] | undefined) ?? null,
+      trucks,
+      recent,
+      prefs: (prefs as MetaMap['prefs'] | undefined) ?? null,
+      ackedAlerts: (acked as MetaMap['ackedAlerts'] | undefined) ?? [],
+    };
+  }
+
+  async append(batch: AppendBatch): Promise<void> {
+    const tx = this._db.transaction(['trucks', 'events', 'meta'], 'readwrite');
+    const events = tx.objectStore('events');
+    const trucks = tx.objectStore('trucks');
+    const writes: Promise<unknown>[] = [];
+    for (const event of batch.events) {
+      const stored = toStored(event);
+      // put, not add: a replayed event overwrites itself, so resuming twice never stores it twice.
+      if (stored) writes.push(events.put(stored));
+    }
+    for (const truck of batch.trucks) writes.push(trucks.put(truck));
+    writes.push(tx.objectStore('meta').put(batch.lastEventId, 'lastEventId'));
+    await Promise.all([...writes, tx.done]);
+  }
+
+  async replace(snapshot: FleetSnapshot): Promise<void> {
+    const tx = this._db.transaction(['trucks', 'events', 'meta'], 'readwrite');
+    const trucks = tx.objectStore('trucks');
+    const events = tx.objectStore('events');
+    const meta = tx.objectStore('meta');
+    const writes: Promise<unknown>[] = [trucks.clear(), events.clear()];
+    for (const truck of snapshot.trucks) {
+      writes.push(trucks.put(truck));
+      if (truck.last && truck.lastEventId) {
+        const stored = toStored({ id: truck.lastEventId, type: 'telemetry', data: truck.last });
+        if (stored) writes.push(events.put(stored));
+      }
+    }
+    writes.push(meta.put(snapshot.epoch, 'epoch'), meta.put(snapshot.lastEventId, 'lastEventId'));
+    await Promise.all([...writes, tx.done]);
+  }
+
+  async history(truckId: string, since: number): Promise<Telemetry[]> {
+    const rows = await this._db.getAllFromIndex('events', 'by-truck', IDBKeyRange.bound([truckId, since], [truckId, Infinity]));
+    return rows.filter((r) => r.type === 'telemetry').map((r) => r.data as Telemetry);
+  }
+
+  async setMeta<K extends keyof MetaMap>(key: K, value: MetaMap[K]): Promise<void> {
+    await this._db.put('meta', value, key);
+  }
+
+  async countEvents(): Promise<number> {
+    return this._db.count('events');
+  }
+
+  async prune(): Promise<void> {
+    const tx = this._db.transaction(['trucks', 'events'], 'readwrite');
+    const ids = await tx.objectStore('trucks').getAllKeys();
+    const index = tx.objectStore('events').index('by-truck');
+    for (const id of ids) {
+      const range = IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
+      let excess = (await index.count(range)) - MAX_EVENTS_PER_TRUCK;
+      let cursor = excess > 0 ? await index.openCursor(range) : null;
+      while (cursor && excess > 0) {
+        await cursor.delete();
+        excess -= 1;
+        cursor = await cursor.continue();
+      }
+    }
+    await tx.done;
+  }
+
+  async destroy(): Promise<void> {
+    this._db.close();
+    await deleteDB(this.name);
+  }
+
+  close(): void {
+    this._db.close();
+  }
+}
