@@ -76,8 +76,8 @@ export interface TabToHubMap {
   hello: { tabId: string; version: string; me: Me; trucks: string[] | null; lockName: string };
   subscribe: { trucks: string[] | null };
   /** Sent on `pagehide`; a crashed tab is noticed when its Web Lock is released instead. */
-  goodbye: Record<string, never>;
-  logout: Record<string, never>;
+  goodbye: Record<never, never>;
+  logout: Record<never, never>;
   'ack-alert': { alertId: string };
   'set-prefs': { prefs: Prefs };
   call: {

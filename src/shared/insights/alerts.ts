@@ -92,7 +92,15 @@ export function evaluateAlerts(
 
   const start = (kind: AlertKind, severity: Alert['severity'], at: number, message: string): void => {
     if (active[kind]) return;
-    const alert: Alert = { id: `${truckId}:${kind}:${at}`, truckId, kind, severity, state: 'active', startedAt: at, message };
+    const alert: Alert = {
+      id: `${truckId}:${kind}:${at}`,
+      truckId,
+      kind,
+      severity,
+      state: 'active',
+      startedAt: at,
+      message,
+    };
     active[kind] = alert;
     changes.push(alert);
   };
