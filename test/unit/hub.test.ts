@@ -1,0 +1,307 @@
+// The hub core with in-memory links and a scripted stream: fan-out, filtering, backpressure, resume.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FleetHub, MAX_INFLIGHT_BATCHES, MAX_QUEUED_EVENTS, type HubEnvironment, type TabLink } from '../../src/hub/hub';
+import { MemoryStorage, type HubStorage } from '../../src/hub/storage';
+import type { StreamHandlers } from '../../src/hub/stream';
+import type { FleetSnapshot, Me, Telemetry, TruckSnapshot } from '../../src/shared/fleet';
+import type { HubToTab, MessageOf, TabToHub } from '../../src/shared/protocol';
+
+const ME: Me = { username: 'ana', tenant: 'acme' };
+const EPOCH = '1700000000000';
+
+function truck(id: string): TruckSnapshot {
+  return { id, tenant: 'acme', name: id, plate: 'P', driver: null, transfer: null, last: null, lastEventId: null, alerts: [] };
+}
+
+function telemetry(truckId: string, ts: number, speedKph = 50): Telemetry {
+  return { truckId, ts, lat: 50, lon: 5, speedKph, headingDeg: 0 };
+}
+
+/** A stream whose connections the test opens, feeds and breaks. */
+class ScriptedStream {
+  readonly urls: string[] = [];
+  handlers: StreamHandlers | null = null;
+  open = (url: string, handlers: StreamHandlers) => {
+    this.urls.push(url);
+    this.handlers = handlers;
+    return () => {
+      if (this.handlers === handlers) this.handlers = null;
+    };
+  };
+  seq = 0;
+  telemetry(t: Telemetry): string {
+    const id = `${EPOCH}-${++this.seq}`;
+    this.handlers?.onEvent('telemetry', id, JSON.stringify(t));
+    return id;
+  }
+  alert(truckId: string): string {
+    const id = `${EPOCH}-${++this.seq}`;
+    const alert = { id: `${truckId}:speeding:1`, truckId, kind: 'speeding', severity: 'warning', state: 'active', startedAt: 1, message: 'fast' };
+    this.handlers?.onEvent('alert', id, JSON.stringify(alert));
+    return id;
+  }
+}
+
+class RecordingTab implements TabLink {
+  readonly messages: HubToTab[] = [];
+  post(message: HubToTab): void {
+    this.messages.push(message);
+  }
+  of<K extends HubToTab['type']>(type: K): MessageOf<HubToTab, K>[] {
+    return this.messages.filter((m): m is MessageOf<HubToTab, K> => m.type === type);
+  }
+  eventIds(): string[] {
+    return this.of('events').flatMap((m) => m.events.map((e) => e.id));
+  }
+}
+
+interface Rig {
+  hub: FleetHub;
+  stream: ScriptedStream;
+  storage: HubStorage;
+  fetches: { url: string; method: string }[];
+  tabLocks: Map<string, () => void>;
+  me401: { on: boolean };
+  connect(trucks?: string[] | null): Promise<{ tab: RecordingTab; send: (m: TabToHub) => void }>;
+}
+
+function rig(options: { storage?: HubStorage; snapshot?: FleetSnapshot } = {}): Rig {
+  const stream = new ScriptedStream();
+  const storage = options.storage ?? new MemoryStorage();
+  const fetches: { url: string; method: string }[] = [];
+  const tabLocks = new Map<string, () => void>();
+  const me401 = { on: false };
+  const snapshot = options.snapshot ?? { epoch: EPOCH, lastEventId: `${EPOCH}-0`, trucks: [truck('t1'), truck('t2')] };
+  const env: HubEnvironment = {
+    kind: 'shared-worker',
+    version: 'test',
+    transport: { open: stream.open },
+    openStorage: async () => storage,
+    fetch: async (input, init) => {
+      const url = String(input);
+      fetches.push({ url, method: init?.method ?? 'GET' });
+      if (url.endsWith('/api/fleet')) return Response.json(snapshot);
+      if (url.endsWith('/api/me')) return me401.on ? new Response('{}', { status: 401 }) : Response.json(ME);
+      return new Response(null, { status: 204 });
+    },
+    watchTab: (lockName, signal) =>
+      new Promise<void>((resolve, reject) => {
+        tabLocks.set(lockName, resolve);
+        signal.addEventListener('abort', () => reject(new Error('aborted')));
+      }),
+    estimateStorage: async () => null,
+    baseUrl: 'http://fleetwire.test/',
+    random: () => 0.5,
+  };
+  const hub = new FleetHub(env);
+  let n = 0;
+  return {
+    hub,
+    stream,
+    storage,
+    fetches,
+    tabLocks,
+    me401,
+    async connect(trucks = null) {
+      const tab = new RecordingTab();
+      const send = hub.attach(tab);
+      const id = `tab-${++n}`;
+      send({ type: 'hello', tabId: id, version: 'test', me: ME, trucks, lockName: `lock-${id}` });
+      await vi.advanceTimersByTimeAsync(0);
+      return { tab, send };
+    },
+  };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('fleet hub core', () => {
+  it('opens one stream however many tabs attach, and welcomes each with the current state', async () => {
+    const r = rig();
+    const tabs = [];
+    for (let i = 0; i < 20; i += 1) tabs.push(await r.connect(i % 2 ? ['t1'] : null));
+    expect(r.stream.urls).toHaveLength(1);
+    expect(r.stream.urls[0]).toBe(`http://fleetwire.test/api/stream?lastEventId=${EPOCH}-0`);
+    expect(r.hub.tabCount).toBe(20);
+    for (const { tab } of tabs) expect(tab.of('welcome')).toHaveLength(1);
+    // The first tab came before any state existed: the fetched snapshot follows its welcome.
+    expect(tabs[0]?.tab.of('snapshot').at(-1)?.trucks.map((t) => t.id)).toEqual(['t1', 't2']);
+    // Later tabs get the state at once, in the welcome.
+    expect(tabs[2]?.tab.of('welcome')[0]?.trucks.map((t) => t.id)).toEqual(['t1', 't2']);
+    expect(tabs[1]?.tab.of('welcome')[0]?.trucks.map((t) => t.id)).toEqual(['t1']);
+  });
+
+  it('fans each event out once to every tab that shows its truck; alerts reach every tab', async () => {
+    const r = rig();
+    const all = await r.connect(null);
+    const onlyT1 = await r.connect(['t1']);
+    const onlyT2 = await r.connect(['t2']);
+    r.stream.handlers?.onOpen();
+    const a = r.stream.telemetry(telemetry('t1', 1));
+    const b = r.stream.telemetry(telemetry('t2', 2));
+    const c = r.stream.alert('t2');
+    await vi.advanceTimersByTimeAsync(20);
+    expect(all.tab.eventIds()).toEqual([a, b, c]);
+    expect(onlyT1.tab.eventIds()).toEqual([a, c]);
+    expect(onlyT2.tab.eventIds()).toEqual([b, c]);
+    // Gathered into one batch per tab, not one message per event.
+    expect(all.tab.of('events')).toHaveLength(1);
+  });
+
+  it('drops events it already has when a stream replays them', async () => {
+    const r = rig();
+    const { tab } = await r.connect();
+    const first = r.stream.telemetry(telemetry('t1', 1));
+    r.stream.handlers?.onEvent('telemetry', first, JSON.stringify(telemetry('t1', 1)));
+    await vi.advanceTimersByTimeAsync(20);
+    expect(tab.eventIds()).toEqual([first]);
+  });
+
+  it('holds back a tab that stops acknowledging, then resyncs it with a snapshot', async () => {
+    const r = rig();
+    const slow = await r.connect();
+    const fast = await r.connect();
+    const total = MAX_INFLIGHT_BATCHES + 3;
+    const perBatch = Math.ceil((MAX_QUEUED_EVENTS + 10) / 3);
+    for (let b = 0; b < total; b += 1) {
+      const count = b < MAX_INFLIGHT_BATCHES ? 1 : perBatch;
+      for (let i = 0; i < count; i += 1) r.stream.telemetry(telemetry('t1', b * 100_000 + i));
+      await vi.advanceTimersByTimeAsync(20);
+      for (const m of fast.tab.of('events')) fast.send({ type: 'ack', batch: m.batch });
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    expect(slow.tab.of('events')).toHaveLength(MAX_INFLIGHT_BATCHES);
+    expect(fast.tab.eventIds()).toHaveLength(r.stream.seq);
+    // The slow tab acknowledges one batch: its backlog overflowed, so it gets a snapshot, not a flood.
+    slow.send({ type: 'ack', batch: slow.tab.of('events')[0]!.batch });
+    await vi.advanceTimersByTimeAsync(0);
+    const snapshot = slow.tab.of('snapshot').at(-1);
+    expect(snapshot?.lastEventId).toBe(`${EPOCH}-${r.stream.seq}`);
+    expect(slow.tab.of('events')).toHaveLength(MAX_INFLIGHT_BATCHES);
+  });
+
+  it('drops a tab whose lock is released (closed or crashed) and stops posting to it', async () => {
+    const r = rig();
+    const gone = await r.connect();
+    await r.connect();
+    r.tabLocks.get('lock-tab-1')?.();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.hub.tabCount).toBe(1);
+    r.stream.telemetry(telemetry('t1', 1));
+    await vi.advanceTimersByTimeAsync(20);
+    expect(gone.tab.of('events')).toHaveLength(0);
+  });
+
+  it('forgets a tab that says goodbye', async () => {
+    const r = rig();
+    const { send } = await r.connect();
+    send({ type: 'goodbye' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.hub.tabCount).toBe(0);
+  });
+
+  it('resumes a new hub from the stored id and state, without fetching a snapshot', async () => {
+    const storage = new MemoryStorage();
+    const first = rig({ storage });
+    await first.connect();
+    const id = first.stream.telemetry(telemetry('t2', 5));
+    await vi.advanceTimersByTimeAsync(500);
+    await first.hub.shutdown();
+
+    const second = rig({ storage });
+    const { tab } = await second.connect();
+    expect(second.stream.urls).toEqual([`http://fleetwire.test/api/stream?lastEventId=${id}`]);
+    expect(second.fetches.filter((f) => f.url.endsWith('/api/fleet'))).toHaveLength(0);
+    const welcome = tab.of('welcome')[0];
+    expect(welcome?.lastEventId).toBe(id);
+    expect(welcome?.trucks.find((t) => t.id === 't2')?.last?.ts).toBe(5);
+  });
+
+  it('replaces everything on reset: no old truck or alert survives', async () => {
+    const r = rig();
+    const { tab } = await r.connect();
+    r.stream.alert('t1');
+    r.stream.telemetry(telemetry('t1', 1));
+    await vi.advanceTimersByTimeAsync(20);
+    const fresh: FleetSnapshot = { epoch: '1800000000000', lastEventId: '1800000000000-4', trucks: [truck('t9')] };
+    r.stream.handlers?.onEvent('reset', '', JSON.stringify(fresh));
+    await vi.advanceTimersByTimeAsync(500);
+    const snapshot = tab.of('snapshot').at(-1);
+    expect(snapshot?.trucks.map((t) => t.id)).toEqual(['t9']);
+    expect(snapshot?.activeAlerts).toEqual([]);
+    const stored = await r.storage.load(10);
+    expect(stored.trucks.map((t) => t.id)).toEqual(['t9']);
+    expect(stored.epoch).toBe('1800000000000');
+    expect(stored.lastEventId).toBe('1800000000000-4');
+  });
+
+  it('reconnects with backoff from the last id after a drop, and says so', async () => {
+    const r = rig();
+    const { tab } = await r.connect();
+    r.stream.handlers?.onOpen();
+    const id = r.stream.telemetry(telemetry('t1', 1));
+    r.stream.handlers?.onError();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(tab.of('status').at(-1)?.status.state).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(31_000);
+    expect(r.stream.urls.at(-1)).toBe(`http://fleetwire.test/api/stream?lastEventId=${id}`);
+  });
+
+  it('ends the session in every tab when the cookie expired, keeping the stored view', async () => {
+    const r = rig();
+    const a = await r.connect();
+    const b = await r.connect(['t1']);
+    r.stream.telemetry(telemetry('t1', 1));
+    r.me401.on = true;
+    r.stream.handlers?.onError();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(a.tab.of('logged-out')).toEqual([{ type: 'logged-out', reason: 'expired' }]);
+    expect(b.tab.of('logged-out')).toEqual([{ type: 'logged-out', reason: 'expired' }]);
+    expect((await r.storage.load(10)).lastEventId).not.toBeNull();
+  });
+
+  it('logs out everywhere: closes the stream, deletes the data, tells every tab', async () => {
+    const r = rig();
+    const a = await r.connect();
+    const b = await r.connect();
+    r.stream.telemetry(telemetry('t1', 1));
+    a.send({ type: 'logout' });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(r.stream.handlers).toBeNull();
+    expect(r.fetches.some((f) => f.method === 'DELETE' && f.url.endsWith('/api/session'))).toBe(true);
+    expect(b.tab.of('logged-out')).toEqual([{ type: 'logged-out', reason: 'logout' }]);
+    expect((await r.storage.load(10)).trucks).toEqual([]);
+  });
+
+  it('shares preferences and alert acknowledgements with every tab', async () => {
+    const r = rig();
+    const a = await r.connect();
+    const b = await r.connect(['t2']);
+    a.send({ type: 'set-prefs', prefs: { distance: 'mi', temperature: 'F' } });
+    a.send({ type: 'ack-alert', alertId: 'x' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(b.tab.of('prefs').at(-1)?.prefs).toEqual({ distance: 'mi', temperature: 'F' });
+    expect(b.tab.of('alert-acked').at(-1)?.alertId).toBe('x');
+  });
+
+  it('answers history and diagnostics calls', async () => {
+    const r = rig();
+    const { tab, send } = await r.connect();
+    r.stream.handlers?.onOpen();
+    r.stream.telemetry(telemetry('t1', 10));
+    r.stream.telemetry(telemetry('t1', 20));
+    send({ type: 'call', requestId: 'h', name: 'history', args: { truckId: 't1', since: 15 } });
+    send({ type: 'call', requestId: 'd', name: 'diagnostics', args: {} });
+    await vi.advanceTimersByTimeAsync(300);
+    const replies = tab.of('reply');
+    const history = replies.find((m) => m.requestId === 'h');
+    const diagnostics = replies.find((m) => m.requestId === 'd');
+    expect(history?.ok && history.result).toEqual([telemetry('t1', 20)]);
+    expect(diagnostics?.ok && diagnostics.result).toMatchObject({ tabs: 1, lastEventId: `${EPOCH}-2`, streamsOpened: 1 });
+  });
+});
