@@ -1,0 +1,67 @@
+// Real Chromium for browser tests: Debian's build through playwright-core, never a downloaded one.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+/** Chromium flags for this machine: no sandbox as root, no background traffic to a closed network. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Where Chromium lives; CHROMIUM_PATH overrides. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** A browser profile: a persistent context on a fresh user-data-dir, as an operator's browser is. */
+export interface Profile {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** Launches Chromium with a fresh profile; `initScript` runs in every page before the app. */
+export async function launchProfile(options: { initScript?: () => void } = {}): Promise<Profile> {
+  const dir = await mkdtemp(join(tmpdir(), 'fleetwire-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+  });
+  if (options.initScript) await context.addInitScript(options.initScript);
+  return {
+    context,
+    async close() {
+      await context.close().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Logs the profile in through the API (the cookie lands in the browser's cookie jar). */
+export async function logIn(context: BrowserContext, baseUrl: string, username: string, password = 'fleetwire'): Promise<void> {
+  const response = await context.request.post(`${baseUrl}/api/session`, { data: { username, password } });
+  if (!response.ok()) throw new Error(`login as ${username} failed: ${response.status()} ${await response.text()}`);
+}
+
+/** The panel of one truck (Playwright's CSS locators pierce open shadow roots). */
+export function panel(page: Page, truckId: string) {
+  return page.locator(`truck-panel[truck-id="${truckId}"]`).first();
+}
+
+/** Waits until the panel of a truck has painted exactly this event id. */
+export async function waitForPainted(page: Page, truckId: string, eventId: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen: string | null = null;
+  while (Date.now() < deadline) {
+    seen = await panel(page, truckId).getAttribute('data-last-event', { timeout: deadline - Date.now() }).catch(() => null);
+    if (seen === eventId) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`truck-panel ${truckId} on ${page.url()} painted ${seen ?? 'nothing'}, expected ${eventId}`);
+}
