@@ -6,7 +6,17 @@ import { FleetClient } from './fleet-client';
 export type { FleetClientApi, FleetClientEventMap } from './api';
 export { FleetClient } from './fleet-client';
 
+declare global {
+  interface Window {
+    /** This tab's client, for support staff in the console: `await fleetwire.diagnostics()`. */
+    fleetwire?: FleetClientApi;
+  }
+}
+
 /** Connects this tab to the browser's one fleet hub, for every truck (null) or the ones given. */
 export function connectFleet(me: Me, options: { trucks: string[] | null }): FleetClientApi {
-  return new FleetClient(me, { trucks: options.trucks, version: __FLEETWIRE_VERSION__ });
+  window.fleetwire?.close();
+  const client = new FleetClient(me, { trucks: options.trucks, version: __FLEETWIRE_VERSION__ });
+  window.fleetwire = client;
+  return client;
 }
