@@ -1,0 +1,235 @@
+/**
+ * The one way a component reads the fleet: a Lit ReactiveController over the hub client.
+ * It subscribes while its host is connected, batches every change into one update per
+ * animation frame, and keeps a version counter per truck so that only changed panels repaint.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { FleetClientApi, FleetClientEventMap } from '../client/api';
+import type { Alert, Telemetry } from '../shared/fleet';
+import type { Diagnostics, Prefs, StreamStatus, TruckState } from '../shared/protocol';
+import { DEFAULT_PREFS } from '../shared/protocol';
+import { truckView, type TruckView } from './truck-view';
+
+/**
+ * Longest wait before a batch is applied even without an animation frame: rAF does not run in
+ * hidden tabs, and a background window should still be current when the operator looks at it.
+ */
+const FALLBACK_FLUSH_MS = 500;
+
+/** What the host wants to hear about besides re-rendering. */
+export interface FleetControllerOptions {
+  /** Called for every alert start or clear (toasts). */
+  onAlert?: (alert: Alert) => void;
+  onAlertAcked?: (alertId: string) => void;
+  onLoggedOut?: (reason: FleetClientEventMap['logged-out']['reason']) => void;
+  /** false: never re-render the host on fleet changes (it only makes calls or hears callbacks). Default true. */
+  watch?: boolean;
+}
+
+/** Wraps a FleetClientApi for one Lit host. */
+export class FleetController implements ReactiveController {
+  private readonly _host: ReactiveControllerHost;
+  private readonly _options: FleetControllerOptions;
+  private _client: FleetClientApi | null = null;
+  private _unsubscribe: Array<() => void> = [];
+  private _connected = false;
+  private readonly _versions = new Map<string, number>();
+  private _pending = new Set<string>();
+  private _pendingAll = false;
+  private _frame: number | null = null;
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly _views = new Map<string, { version: number; tick: number; view: TruckView }>();
+  /** Bumped on every batch that changed anything: hosts can key memoised lists on it. */
+  revision = 0;
+
+  constructor(host: ReactiveControllerHost, options: FleetControllerOptions = {}) {
+    this._host = host;
+    this._options = options;
+    host.addController(this);
+  }
+
+  /** The hub client this controller reads; set by the host when it receives one. */
+  get client(): FleetClientApi | null {
+    return this._client;
+  }
+
+  set client(client: FleetClientApi | null) {
+    if (client === this._client) return;
+    this._detach();
+    this._client = client;
+    this._versions.clear();
+    this._views.clear();
+    this.revision++;
+    if (this._connected) this._attach();
+    this._host.requestUpdate();
+  }
+
+  hostConnected(): void {
+    this._connected = true;
+    this._attach();
+  }
+
+  hostDisconnected(): void {
+    this._connected = false;
+    this._detach();
+  }
+
+  get ready(): boolean {
+    return this._client?.ready ?? false;
+  }
+
+  get status(): StreamStatus | null {
+    return this._client?.status ?? null;
+  }
+
+  get prefs(): Prefs {
+    return this._client?.prefs ?? DEFAULT_PREFS;
+  }
+
+  get lastEventId(): string | null {
+    return this._client?.lastEventId ?? null;
+  }
+
+  get trucks(): ReadonlyMap<string, TruckState> {
+    return this._client?.trucks ?? new Map();
+  }
+
+  /** Active alerts of the whole tenant, acknowledged or not. */
+  get activeAlerts(): ReadonlyMap<string, Alert> {
+    return this._client?.activeAlerts ?? new Map();
+  }
+
+  isAcked(alertId: string): boolean {
+    return this._client?.ackedAlerts.has(alertId) ?? false;
+  }
+
+  /** A counter that changes whenever the truck's state (telemetry, info, alerts) changed. */
+  version(truckId: string): number {
+    return this._versions.get(truckId) ?? 0;
+  }
+
+  /**
+   * The truck's display model, recomputed only when the truck changed or the clock ticked:
+   * the same object comes back otherwise, so Lit skips panels whose truck did not change.
+   */
+  view(truckId: string, tick: number): TruckView | null {
+    const truck = this._client?.trucks.get(truckId);
+    if (!truck) return null;
+    const version = this.version(truckId);
+    const cached = this._views.get(truckId);
+    if (cached && cached.version === version && cached.tick === tick) return cached.view;
+    const view = truckView(truck, this._alertsOf(truckId), this._client?.ackedAlerts ?? new Set(), Date.now());
+    this._views.set(truckId, { version, tick, view });
+    return view;
+  }
+
+  ackAlert(alertId: string): void {
+    this._client?.ackAlert(alertId);
+  }
+
+  setPrefs(prefs: Prefs): void {
+    this._client?.setPrefs(prefs);
+  }
+
+  async logout(): Promise<void> {
+    await this._client?.logout();
+  }
+
+  history(truckId: string, options?: { since?: number; signal?: AbortSignal }): Promise<Telemetry[]> {
+    if (!this._client) return Promise.reject(new Error('Not connected to the fleet hub yet.'));
+    return this._client.history(truckId, options);
+  }
+
+  diagnostics(options?: { signal?: AbortSignal }): Promise<Diagnostics> {
+    if (!this._client) return Promise.reject(new Error('Not connected to the fleet hub yet.'));
+    return this._client.diagnostics(options);
+  }
+
+  private _alertsOf(truckId: string): Alert[] {
+    const out: Alert[] = [];
+    const seen = new Set<string>();
+    for (const a of this.activeAlerts.values()) {
+      if (a.truckId === truckId && a.state === 'active') {
+        out.push(a);
+        seen.add(a.id);
+      }
+    }
+    // The truck's own snapshot may know of alerts the tenant-wide map has not caught up with.
+    for (const a of this._client?.trucks.get(truckId)?.alerts ?? []) {
+      if (a.state === 'active' && !seen.has(a.id)) out.push(a);
+    }
+    return out.sort((a, b) => severityRank(a) - severityRank(b) || b.startedAt - a.startedAt);
+  }
+
+  private _attach(): void {
+    const client = this._client;
+    if (!client || this._unsubscribe.length) return;
+    this._unsubscribe = [
+      client.addEventListener('change', (d) => this._onChange(d)),
+      client.addEventListener('status', () => this._schedule()),
+      client.addEventListener('prefs', () => this._schedule()),
+      client.addEventListener('ready', () => this._markAll()),
+      client.addEventListener('alert', (a) => this._onAlert(a)),
+      client.addEventListener('alert-acked', (d) => this._onAlertAcked(d.alertId)),
+      client.addEventListener('logged-out', (d) => this._options.onLoggedOut?.(d.reason)),
+    ];
+    // Whatever happened while detached is unknown: repaint everything once.
+    this._markAll();
+  }
+
+  private _detach(): void {
+    for (const off of this._unsubscribe) off();
+    this._unsubscribe = [];
+    if (this._frame !== null) cancelAnimationFrame(this._frame);
+    if (this._timer !== null) clearTimeout(this._timer);
+    this._frame = null;
+    this._timer = null;
+  }
+
+  private _onChange(detail: FleetClientEventMap['change']): void {
+    if (detail.reset) this._pendingAll = true;
+    for (const id of detail.truckIds) this._pending.add(id);
+    this._schedule();
+  }
+
+  private _onAlert(alert: Alert): void {
+    this._pending.add(alert.truckId);
+    this._options.onAlert?.(alert);
+    this._schedule();
+  }
+
+  private _onAlertAcked(alertId: string): void {
+    const truckId = this.activeAlerts.get(alertId)?.truckId;
+    if (truckId) this._pending.add(truckId);
+    this._options.onAlertAcked?.(alertId);
+    this._schedule();
+  }
+
+  private _markAll(): void {
+    this._pendingAll = true;
+    this._schedule();
+  }
+
+  private _schedule(): void {
+    if (this._options.watch === false || this._frame !== null || this._timer !== null) return;
+    this._timer = setTimeout(() => this._flush(), FALLBACK_FLUSH_MS);
+    if (document.visibilityState !== 'hidden') this._frame = requestAnimationFrame(() => this._flush());
+  }
+
+  private _flush(): void {
+    if (this._frame !== null) cancelAnimationFrame(this._frame);
+    if (this._timer !== null) clearTimeout(this._timer);
+    this._frame = null;
+    this._timer = null;
+    const ids = this._pendingAll ? [...this.trucks.keys(), ...this._pending] : [...this._pending];
+    this._pending = new Set();
+    this._pendingAll = false;
+    for (const id of ids) this._versions.set(id, this.version(id) + 1);
+    this.revision++;
+    this._host.requestUpdate();
+  }
+}
+
+function severityRank(a: Alert): number {
+  return a.severity === 'critical' ? 0 : 1;
+}

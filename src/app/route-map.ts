@@ -1,0 +1,162 @@
+/**
+ * `<route-map>`: a transfer's planned road, the track driven and the truck's position, drawn as
+ * SVG from coordinates alone, so it works offline without map tiles.
+ */
+import { LitElement, css, html, svg, nothing } from 'lit';
+import type { LatLon, Telemetry, Transfer } from '../shared/fleet';
+import { baseStyles } from './shared-styles';
+
+/** Drawing size in SVG units; the element scales it to its width. */
+const WIDTH = 460;
+const HEIGHT = 300;
+const PAD = 28;
+
+/** A route map of one transfer. */
+export class RouteMap extends LitElement {
+  static override properties = {
+    transfer: { attribute: false },
+    position: { attribute: false },
+    track: { attribute: false },
+    label: { type: String },
+  };
+
+  declare transfer: Transfer | null;
+  declare position: Telemetry | null;
+  /** Positions driven, oldest first. */
+  declare track: LatLon[];
+  /** Accessible description of the map. */
+  declare label: string;
+
+  constructor() {
+    super();
+    this.transfer = null;
+    this.position = null;
+    this.track = [];
+    this.label = 'Route map';
+  }
+
+  protected override render() {
+    const t = this.transfer;
+    if (!t) return html`<p class="muted">No transfer: no route to draw.</p>`;
+    const route = t.waypoints.length > 1 ? t.waypoints : [t.origin, t.destination];
+    const pts: LatLon[] = [...route, ...this.track];
+    if (this.position) pts.push(this.position);
+    const project = projection(pts);
+    const path = (line: LatLon[]) => line.map((p, i) => `${i ? 'L' : 'M'}${fmt(project(p))}`).join(' ');
+    const [ox, oy] = project(t.origin);
+    const [dx, dy] = project(t.destination);
+    const pos = this.position ? project(this.position) : null;
+    return html`<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label=${this.label}>
+      <rect class="bg" x="0" y="0" width=${WIDTH} height=${HEIGHT} rx="6"></rect>
+      <path class="route" d=${path(route)}></path>
+      ${this.track.length > 1 ? svg`<path class="track" d=${path(this.track)}></path>` : nothing}
+      <circle class="origin" cx=${ox} cy=${oy} r="5"></circle>
+      <rect class="dest" x=${dx - 5} y=${dy - 5} width="10" height="10"></rect>
+      ${label(ox, oy, t.origin.name)} ${label(dx, dy, t.destination.name)}
+      ${pos && this.position
+        ? svg`<g class="truck" transform="translate(${fmt(pos)}) rotate(${this.position.headingDeg})">
+            <circle r="9"></circle>
+            <path d="M0,-6 L4.5,4.5 L0,2 L-4.5,4.5 Z"></path>
+          </g>`
+        : nothing}
+    </svg>`;
+  }
+
+  static override styles = [
+    baseStyles,
+    css`
+      :host {
+        display: block;
+      }
+      svg {
+        display: block;
+        width: 100%;
+        height: auto;
+      }
+      .bg {
+        fill: var(--fw-surface-2);
+        stroke: var(--fw-border);
+      }
+      .route {
+        fill: none;
+        stroke: var(--fw-muted);
+        stroke-width: 3;
+        stroke-dasharray: 6 5;
+        stroke-linecap: round;
+        stroke-linejoin: round;
+        opacity: 0.7;
+      }
+      .track {
+        fill: none;
+        stroke: var(--fw-accent);
+        stroke-width: 4;
+        stroke-linecap: round;
+        stroke-linejoin: round;
+      }
+      .origin {
+        fill: var(--fw-surface);
+        stroke: var(--fw-text);
+        stroke-width: 2;
+      }
+      .dest {
+        fill: var(--fw-text);
+      }
+      .truck circle {
+        fill: var(--fw-accent);
+        stroke: var(--fw-surface);
+        stroke-width: 2;
+      }
+      .truck path {
+        fill: var(--fw-accent-text);
+      }
+      text {
+        font: 600 12px var(--fw-font);
+        fill: var(--fw-text);
+        stroke: var(--fw-surface-2);
+        stroke-width: 4px;
+        paint-order: stroke;
+        stroke-linejoin: round;
+      }
+    `,
+  ];
+}
+
+/** Place labels sit above their point, and inside the drawing near its edges. */
+function label(x: number, y: number, text: string) {
+  const anchor = x < WIDTH * 0.25 ? 'start' : x > WIDTH * 0.75 ? 'end' : 'middle';
+  const ty = y < 24 ? y + 20 : y - 10;
+  return svg`<text x=${x} y=${ty} text-anchor=${anchor}>${text}</text>`;
+}
+
+/** Fits the points into the drawing: equirectangular, longitudes scaled by cos(mean latitude). */
+function projection(points: LatLon[]): (p: LatLon) => [number, number] {
+  let minLat = Infinity;
+  let maxLat = -Infinity;
+  let minLon = Infinity;
+  let maxLon = -Infinity;
+  for (const p of points) {
+    minLat = Math.min(minLat, p.lat);
+    maxLat = Math.max(maxLat, p.lat);
+    minLon = Math.min(minLon, p.lon);
+    maxLon = Math.max(maxLon, p.lon);
+  }
+  const k = Math.cos((((minLat + maxLat) / 2) * Math.PI) / 180);
+  const spanX = Math.max((maxLon - minLon) * k, 1e-6);
+  const spanY = Math.max(maxLat - minLat, 1e-6);
+  const scale = Math.min((WIDTH - 2 * PAD) / spanX, (HEIGHT - 2 * PAD) / spanY);
+  const offX = (WIDTH - spanX * scale) / 2;
+  const offY = (HEIGHT - spanY * scale) / 2;
+  return (p) => [offX + (p.lon - minLon) * k * scale, HEIGHT - (offY + (p.lat - minLat) * scale)];
+}
+
+function fmt([x, y]: [number, number]): string {
+  return `${x.toFixed(1)},${y.toFixed(1)}`;
+}
+
+customElements.define('route-map', RouteMap);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'route-map': RouteMap;
+  }
+}
