@@ -12,6 +12,8 @@ import { openTruckWindow } from './truck-panel';
 
 /** Toasts shown at once; the rest are counted, so a burst never covers the screen. */
 const MAX_VISIBLE = 3;
+/** In a narrow window (a truck window, a phone) one toast at a time leaves the truck readable. */
+const NARROW = '(max-width: 560px)';
 
 /** Alert toasts with an aria-live region. */
 export class AlertToasts extends LitElement {
@@ -44,7 +46,7 @@ export class AlertToasts extends LitElement {
 
   protected override render() {
     const pending = this._pending();
-    const shown = pending.slice(0, MAX_VISIBLE);
+    const shown = pending.slice(0, matchMedia(NARROW).matches ? 1 : MAX_VISIBLE);
     const more = pending.length - shown.length;
     return html`<section aria-label="Alerts" class="stack">
       <div aria-live="polite" aria-relevant="additions text" class="list">

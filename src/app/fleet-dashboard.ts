@@ -316,7 +316,7 @@ export class FleetDashboard extends LitElement {
         display: grid;
         grid-template-columns: repeat(auto-fill, minmax(min(100%, 310px), 1fr));
         gap: 10px;
-        align-items: stretch;
+        align-items: start;
       }
       .empty {
         padding: 24px 0;

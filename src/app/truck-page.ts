@@ -123,6 +123,9 @@ export class TruckPage extends LitElement {
     // Newer than everything held: appending keeps the order without re-sorting the history.
     if (fresh.length) this._samples = [...this._samples, ...fresh].slice(-MAX_SAMPLES);
     for (const a of truck.alerts) if (!this._alertLog.has(a.id)) this._alertLog.set(a.id, a);
+    for (const a of this._fleet.activeAlerts.values()) {
+      if (a.truckId === this.truckId && !this._alertLog.has(a.id)) this._alertLog.set(a.id, a);
+    }
   }
 
   private _onAlert(alert: Alert): void {

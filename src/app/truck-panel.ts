@@ -22,6 +22,11 @@ import {
 import { baseStyles } from './shared-styles';
 import { STATUS_LABEL, type TruckView } from './truck-view';
 
+/** Fuel below this share (%) is shown as a warning: time to plan a stop. */
+const LOW_FUEL_PCT = 15;
+/** Driving time below this (minutes) is shown as a warning: the driver must plan the rest stop. */
+const LOW_HOS_MIN = 60;
+
 /** Window features of a truck window: narrow, to sit beside others. */
 const TRUCK_WINDOW_FEATURES = 'popup,width=480,height=900';
 
@@ -111,37 +116,36 @@ export class TruckPanel extends LitElement {
           </div>
           <div>
             <dt>Fuel</dt>
-            <dd class="num ${v.last?.fuelPct !== undefined && v.last.fuelPct < 15 ? 'warn-text' : ''}">
+            <dd class="num ${v.last?.fuelPct !== undefined && v.last.fuelPct < LOW_FUEL_PCT ? 'warn-text' : ''}">
               ${v.last?.fuelPct !== undefined ? `${Math.round(v.last.fuelPct)}%` : '—'}
             </dd>
           </div>
           <div>
-            <dt title="Hours of service: driving time left today">Driving left</dt>
-            <dd class="num ${v.hosMin !== null && v.hosMin < 60 ? 'warn-text' : ''}">
+            <dt title="Hours of service: driving time left">Driving left</dt>
+            <dd class="num ${v.hosMin !== null && v.hosMin < LOW_HOS_MIN ? 'warn-text' : ''}">
               ${v.hosMin !== null ? formatMinutes(v.hosMin) : '—'}
             </dd>
           </div>
-          <div>
-            <dt>Position</dt>
-            <dd class="num">${v.last ? formatPosition(v.last.lat, v.last.lon) : '—'}</dd>
-          </div>
         </dl>
         ${this._renderReefer(v)}
-        <div class="seen ${v.stale ? 'stale-text' : ''}">
-          <span class="muted">Last seen</span>
-          ${v.lastSeenAt !== null
-            ? html`<time datetime=${new Date(v.lastSeenAt).toISOString()} title=${formatFull(v.lastSeenAt)}
-                >${formatRelative(v.lastSeenAt, now)}</time
-              ><span class="muted num"> · ${formatClock(v.lastSeenAt, now)}</span>`
-            : html`<span>never</span>`}
-          ${v.stale ? html`<span class="chip plain tone-stale">stale</span>` : nothing}
-        </div>
         ${this._renderAlerts(v)}
-        ${this.standalone
-          ? nothing
-          : html`<footer class="actions">
-              <button type="button" aria-describedby="name" @click=${this._onOpenWindow}>Open in new window</button>
-            </footer>`}
+        <footer class="foot">
+          <div class="seen-wrap">
+            <div class="seen ${v.stale ? 'stale-text' : ''}">
+              <span class="muted">Last seen</span>
+              ${v.lastSeenAt !== null
+                ? html`<time datetime=${new Date(v.lastSeenAt).toISOString()} title=${formatFull(v.lastSeenAt)}
+                      >${formatRelative(v.lastSeenAt, now)}</time
+                    ><span class="muted num"> · ${formatClock(v.lastSeenAt, now)}</span>`
+                : html`<span>never</span>`}
+              ${v.stale ? html`<span class="chip plain tone-stale">stale</span>` : nothing}
+            </div>
+            ${v.last ? html`<div class="pos muted num" title="Last known position">${formatPosition(v.last.lat, v.last.lon)}</div>` : nothing}
+          </div>
+          ${this.standalone
+            ? nothing
+            : html`<button type="button" aria-describedby="name" @click=${this._onOpenWindow}>Open in new window</button>`}
+        </footer>
       </article>
     `;
   }
@@ -343,31 +347,34 @@ export class TruckPanel extends LitElement {
       .eta {
         display: flex;
         align-items: center;
-        gap: 8px;
+        gap: 4px 8px;
         flex-wrap: wrap;
         font-size: 13px;
       }
+      .eta .chip {
+        margin-left: auto;
+      }
       .metrics {
         display: grid;
-        grid-template-columns: repeat(auto-fill, minmax(120px, 1fr));
-        gap: 2px 12px;
+        grid-template-columns: repeat(3, minmax(0, 1fr));
+        gap: 8px;
         margin: 2px 0 0;
-        font-size: 13px;
-      }
-      .metrics div {
-        display: flex;
-        justify-content: space-between;
-        gap: 6px;
-        border-bottom: 1px dotted var(--fw-border);
-        padding: 1px 0;
+        padding: 5px 0;
+        border-top: 1px solid var(--fw-border);
+        border-bottom: 1px solid var(--fw-border);
       }
       dt {
         color: var(--fw-muted);
+        font-size: 11.5px;
       }
       dd {
         margin: 0;
-        font-weight: 600;
-        text-align: right;
+        font-weight: 650;
+        font-size: 14px;
+        white-space: nowrap;
+      }
+      .pos {
+        font-size: 12px;
       }
       .warn-text {
         color: var(--fw-warn);
@@ -446,11 +453,13 @@ export class TruckPanel extends LitElement {
         color: var(--fw-muted);
         font-size: 12px;
       }
-      .actions {
+      .foot {
         margin-top: auto;
-        padding-top: 4px;
         display: flex;
-        justify-content: flex-end;
+        align-items: flex-end;
+        justify-content: space-between;
+        flex-wrap: wrap;
+        gap: 6px;
       }
       :host([standalone]) .card {
         border-radius: var(--fw-radius);

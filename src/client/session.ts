@@ -22,6 +22,14 @@ export class OfflineError extends Error {
   }
 }
 
+const SERVER_DOWN_MESSAGE =
+  'fleetwire\'s server is not answering right now. Try again in a minute; if it persists, tell your administrator.';
+
+/** A gateway answering for a server that is down or restarting: as good as offline. */
+function serverDown(status: number): boolean {
+  return status === 502 || status === 503 || status === 504;
+}
+
 /** Logs in; resolves with who is now logged in. Rejects with the server's message on refusal. */
 export async function login(username: string, password: string): Promise<Me> {
   const res = await request('/api/session', {
@@ -29,10 +37,11 @@ export async function login(username: string, password: string): Promise<Me> {
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify({ username, password }),
   });
+  if (serverDown(res.status)) throw new OfflineError(SERVER_DOWN_MESSAGE);
   if (!res.ok) throw new Error(await errorMessage(res, 'Login failed'));
-  // The session reply may or may not carry the user; /api/me always does.
+  // The session reply may carry the user; /api/me always does.
   const body: unknown = await res.json().catch(() => null);
-  const me = isMe(body) ? body : isMe((body as { me?: unknown } | null)?.me) ? (body as { me: Me }).me : await fetchMe();
+  const me = isMe(body) ? body : await fetchMe();
   remember(me);
   return me;
 }
@@ -50,8 +59,7 @@ export async function currentUser(): Promise<{ me: Me; offline: boolean } | null
     return offlineUser();
   }
   if (res.status === 401 || res.status === 403) return null;
-  // A proxy answering for a server that is down is as good as offline.
-  if (res.status >= 500) return offlineUser();
+  if (serverDown(res.status)) return offlineUser();
   if (!res.ok) throw new Error(await errorMessage(res, 'Could not check who is logged in'));
   const body: unknown = await res.json();
   if (!isMe(body)) throw new Error('The server answered /api/me without a username and tenant.');
@@ -65,7 +73,8 @@ export async function currentUser(): Promise<{ me: Me; offline: boolean } | null
  */
 export async function demoAccounts(): Promise<DemoAccount[] | null> {
   const res = await request('/api/demo', { headers: { accept: 'application/json' } });
-  if (res.status === 404 || res.status === 401 || res.status === 403) return null;
+  if (serverDown(res.status)) throw new OfflineError(SERVER_DOWN_MESSAGE);
+  // 404: demo mode is off (or the server predates the route); any other refusal: no list either.
   if (!res.ok) return null;
   const body: unknown = await res.json().catch(() => null);
   const list = Array.isArray(body) ? body : (body as { accounts?: unknown } | null)?.accounts;
