@@ -1,0 +1,174 @@
+/** Builds the fleetwire Fastify app from a configuration, without listening (tests build one per test). */
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { AlertEngine } from './alerts';
+import { createBus, type Bus } from './bus';
+import type { Config } from './config';
+import { DEMO_ACCOUNTS, DEMO_DEVICE_KEYS, DEMO_TENANTS, buildDemoFleet } from './demo/fleet';
+import { describeError } from './errors';
+import { Ingestor } from './ingest';
+import { FleetwireMetrics } from './metrics';
+import alertsPlugin from './plugins/alerts';
+import authPlugin, { accountsFrom } from './plugins/auth';
+import fleetPlugin from './plugins/fleet';
+import healthPlugin from './plugins/health';
+import ingestPlugin, { INGEST_BODY_LIMIT_BYTES } from './plugins/ingest';
+import metricsPlugin from './plugins/metrics';
+import simulatorPlugin from './plugins/simulator';
+import staticPlugin from './plugins/static';
+import streamPlugin from './plugins/stream';
+import { MemoryFleetStore, type FleetStore } from './store';
+import { Broadcaster } from './stream/broadcaster';
+
+/** Knobs tests and the entry point use on top of the configuration. */
+export interface AppOptions {
+  /** Fastify logger options; default: pino at config.logLevel. Tests pass false. */
+  logger?: FastifyServerOptions['logger'];
+  /** A bus to use instead of the configured one (tests: a MemoryBus with a chosen epoch). */
+  bus?: Bus;
+  store?: FleetStore;
+  /** Unsent bytes after which a stream client is cut (default MAX_BUFFERED_BYTES). */
+  maxBufferedBytes?: number;
+  /** Process metrics (CPU, memory, event loop) on /metrics; the real server turns them on. */
+  processMetrics?: boolean;
+  alertSweepMs?: number;
+  now?: () => number;
+  /** Random source of the simulator. */
+  random?: () => number;
+}
+
+/** The app plus the parts tests and the entry point reach for. */
+export interface FleetwireServices {
+  bus: Bus;
+  store: FleetStore;
+  ingestor: Ingestor;
+  metrics: FleetwireMetrics;
+  broadcaster: Broadcaster;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's services (bus, store, ingest, metrics, streams). */
+    fleetwire: FleetwireServices;
+  }
+}
+
+const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  // Lit renders inline style attributes; scripts stay strictly same-origin files.
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  workerSrc: ["'self'"],
+  manifestSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+interface AjvErrorLike {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** Fastify schema errors as one sentence naming the field. */
+function formatSchemaErrors(errors: readonly AjvErrorLike[], dataVar: string): Error {
+  const e = errors[0];
+  if (!e) return new Error(`The ${dataVar} is invalid.`);
+  const field = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  if (e.keyword === 'required') {
+    const missing = String(e.params.missingProperty ?? '');
+    return new Error(`${field ? `${field}.` : ''}${missing} is required in the ${dataVar}.`);
+  }
+  if (e.keyword === 'additionalProperties') {
+    return new Error(`"${String(e.params.additionalProperty)}" is not a field of the ${dataVar}.`);
+  }
+  return new Error(`${field || `the ${dataVar}`} ${e.message ?? 'is invalid'}`);
+}
+
+/** Builds the app: plugins registered, services created, nothing listening yet. */
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: INGEST_BODY_LIMIT_BYTES,
+    // Prototype-poisoning keys in JSON are refused (400), never merged.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    schemaErrorFormatter: formatSchemaErrors,
+  });
+  // Only JSON bodies are accepted; any other type is a 415 instead of a string handed to a route.
+  app.removeContentTypeParser(['text/plain']);
+
+  const bus = options.bus ?? createBus(config);
+  const store = options.store ?? new MemoryFleetStore();
+  // The store is a projection of the bus: it sees every event before any stream does.
+  bus.tap((tenant, events) => store.apply(tenant, events));
+  const metrics = new FleetwireMetrics({ processMetrics: options.processMetrics, tenants: config.demo ? [...DEMO_TENANTS] : [] });
+  const engine = new AlertEngine();
+  const ingestor = new Ingestor({ bus, store, metrics, alerts: engine, now: options.now });
+  const broadcaster = new Broadcaster({
+    bus,
+    metrics,
+    heartbeatMs: config.heartbeatMs,
+    maxBufferedBytes: options.maxBufferedBytes,
+    onSlowClient: (client, bytes) =>
+      app.log.warn({ tenant: client.tenant, bufferedBytes: bytes }, 'stream client too slow: disconnected (it resumes by id)'),
+  });
+  app.decorate('fleetwire', { bus, store, ingestor, metrics, broadcaster });
+
+  const fleet = config.demo ? buildDemoFleet((options.now ?? Date.now)(), config.simTimeScale) : [];
+  for (const truck of fleet) await store.putTruck(truck.info);
+
+  app.setErrorHandler(function handleError(err, request, reply) {
+    const { status, body, headers } = describeError(err, INGEST_BODY_LIMIT_BYTES);
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ status, error: body.error }, body.message);
+    return reply.code(status).headers(headers).send(body);
+  });
+  app.setNotFoundHandler(function notFound(request, reply) {
+    const path = request.url.split('?')[0];
+    return reply.code(404).send({
+      error: 'not_found',
+      message: `There is no ${request.method} ${path} on this server; the API is under /api (see the README).`,
+    });
+  });
+
+  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES } });
+  await app.register(metricsPlugin, { metrics });
+  await app.register(healthPlugin);
+  await app.register(authPlugin, {
+    sessionSecret: config.sessionSecret,
+    accounts: config.demo ? await accountsFrom(DEMO_ACCOUNTS) : [],
+    demoAccounts: config.demo ? DEMO_ACCOUNTS : [],
+    demoDeviceKeys: config.demo ? Object.keys(DEMO_DEVICE_KEYS) : [],
+    onRevoke: (sid) => broadcaster.closeSession(sid),
+  });
+  await app.register(fleetPlugin, { bus, store });
+  await app.register(ingestPlugin, { ingestor, metrics, deviceKeys: config.demo ? DEMO_DEVICE_KEYS : {} });
+  await app.register(streamPlugin, { bus, store, metrics, broadcaster });
+  await app.register(staticPlugin, { root: config.staticDir });
+  await app.register(alertsPlugin, { engine, ingestor, store, bus, sweepMs: options.alertSweepMs, now: options.now });
+  if (config.demo) {
+    await app.register(simulatorPlugin, {
+      ingestor,
+      fleet,
+      rate: config.simRate,
+      timeScale: config.simTimeScale,
+      now: options.now,
+      random: options.random,
+    });
+  }
+
+  app.addHook('preClose', async function endStreams() {
+    // End streams first: the server cannot finish closing while they are open.
+    broadcaster.closeAll();
+  });
+  app.addHook('onClose', async function closeBus() {
+    await bus.close();
+  });
+  return app;
+}

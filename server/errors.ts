@@ -1,0 +1,99 @@
+/** HTTP errors with a code for programs and a message a person can act on; rendered as `{error, message}`. */
+
+/** An error the client can fix (or must be told about); the error handler sends it as JSON. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    /** Short machine-readable code, e.g. `invalid_telemetry`. */
+    readonly code: string,
+    message: string,
+    /** Extra response headers (e.g. Retry-After). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** The JSON body of every error response. */
+export interface ErrorBody {
+  error: string;
+  message: string;
+}
+
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+  validation?: unknown;
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  408: 'request_timeout',
+  411: 'length_required',
+  413: 'body_too_large',
+  414: 'uri_too_long',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  431: 'headers_too_large',
+};
+
+/** Turns anything thrown in a request into a status and an `{error, message}` body; 500 for the unexpected. */
+export function describeError(err: unknown, bodyLimitBytes: number): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  if (err instanceof HttpError) {
+    return { status: err.statusCode, body: { error: err.code, message: err.message }, headers: err.headers };
+  }
+  const e = (typeof err === 'object' && err !== null ? err : {}) as FastifyLikeError;
+  const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500;
+  if (status >= 500) {
+    return {
+      status: 500,
+      body: {
+        error: 'internal_error',
+        message: 'fleetwire failed to handle this request; the error is in the server log. Try again, and report it if it keeps happening.',
+      },
+      headers: {},
+    };
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        status: 413,
+        body: {
+          error: 'body_too_large',
+          message: `The request body is over the limit of ${bodyLimitBytes} bytes (1 MB): split it into smaller requests.`,
+        },
+        headers: {},
+      };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        status: 415,
+        body: {
+          error: 'unsupported_media_type',
+          message: 'Send the body as JSON with the header Content-Type: application/json.',
+        },
+        headers: {},
+      };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return {
+        status: 400,
+        body: { error: 'invalid_json', message: 'The body is empty but Content-Type says JSON: send a JSON body or no Content-Type.' },
+        headers: {},
+      };
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, body: { error: 'invalid_json', message: `The body is not valid JSON: ${e.message ?? ''}`.trim() }, headers: {} };
+  }
+  if (e.validation !== undefined) {
+    return { status: 400, body: { error: 'invalid_request', message: e.message ?? 'The request is invalid.' }, headers: {} };
+  }
+  if (status === 400 && /prototype|JSON|Unexpected|position/i.test(e.message ?? '')) {
+    return { status: 400, body: { error: 'invalid_json', message: `The body is not acceptable JSON: ${e.message ?? ''}` }, headers: {} };
+  }
+  return { status, body: { error: CODE_BY_STATUS[status] ?? 'bad_request', message: e.message ?? 'The request was refused.' }, headers: {} };
+}

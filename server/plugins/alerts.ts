@@ -1,0 +1,53 @@
+/** The alert sweep: one timer evaluates every truck without a sample, so silence raises a no-data alert. */
+import type { FastifyInstance } from 'fastify';
+import type { TruckInfo } from '../../src/shared/fleet';
+import type { AlertEngine } from '../alerts';
+import type { Bus } from '../bus';
+import type { Ingestor } from '../ingest';
+import type { FleetStore } from '../store';
+
+/** Sweep interval, ms: no-data alerts fire after minutes, so 5 s of lag is invisible. */
+export const ALERT_SWEEP_MS = 5_000;
+
+/** Options of the alerts plugin. */
+export interface AlertsPluginOptions {
+  engine: AlertEngine;
+  ingestor: Ingestor;
+  store: FleetStore;
+  bus: Bus;
+  sweepMs?: number;
+  now?: () => number;
+}
+
+/** Runs the sweep while the app is up. */
+export default async function alertsPlugin(app: FastifyInstance, options: AlertsPluginOptions): Promise<void> {
+  const now = options.now ?? Date.now;
+  let timer: NodeJS.Timeout | null = null;
+  let busy = false;
+
+  async function sweep(): Promise<void> {
+    if (busy) return;
+    busy = true;
+    try {
+      for (const tenant of options.engine.tenants()) {
+        const snapshot = await options.store.snapshot(tenant, options.bus.epoch);
+        const infos = new Map<string, TruckInfo>(snapshot.trucks.map((t) => [t.id, t]));
+        await options.ingestor.publish(tenant, () =>
+          options.engine.sweep(tenant, now(), (id) => infos.get(id)).map((data) => ({ type: 'alert' as const, data })),
+        );
+      }
+    } catch (err) {
+      app.log.error({ err }, 'alert sweep failed; the next sweep tries again');
+    } finally {
+      busy = false;
+    }
+  }
+
+  app.addHook('onReady', async function startSweep() {
+    timer = setInterval(() => void sweep(), options.sweepMs ?? ALERT_SWEEP_MS);
+    timer.unref();
+  });
+  app.addHook('preClose', async function stopSweep() {
+    if (timer) clearInterval(timer);
+  });
+}

@@ -1,0 +1,235 @@
+/**
+ * Operators and sessions: `POST/DELETE /api/session`, `GET /api/me`, `GET /api/demo`; a signed
+ * session cookie, `request.operator`, the `authenticate` guard, login rate limiting and the
+ * Origin check on state-changing requests.
+ */
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import Type, { type Static } from 'typebox';
+import type { Me } from '../../src/shared/fleet';
+import type { DemoAccount } from '../demo/fleet';
+import { HttpError } from '../errors';
+import { hashPassword, verifyPassword, type PasswordHash } from '../passwords';
+
+/** The session cookie's name. */
+export const SESSION_COOKIE = 'fleetwire_session';
+/** A session lasts one working day and a bit: 12 h. */
+export const SESSION_TTL_MS = 12 * 60 * 60_000;
+/** Failed logins allowed per IP and username per window before 429 (a person mistypes a few times; a script tries thousands). */
+export const LOGIN_FAILURES_PER_WINDOW = 10;
+/** The login failure window, ms. */
+export const LOGIN_WINDOW_MS = 60_000;
+
+/** A logged-in operator, as `request.operator` carries it. */
+export interface Operator extends Me {
+  /** Session id: logout revokes it, and streams of that session are closed. */
+  sid: string;
+}
+
+/** An account the server can log in. */
+export interface Account {
+  username: string;
+  tenant: string;
+  passwordHash: PasswordHash;
+}
+
+/** Options of the auth plugin. */
+export interface AuthOptions {
+  sessionSecret: string;
+  accounts: Account[];
+  /** Demo accounts to advertise on the login page (`GET /api/demo`); empty when demo mode is off. */
+  demoAccounts: readonly DemoAccount[];
+  /** Ingest device keys, advertised with the demo accounts. */
+  demoDeviceKeys: readonly string[];
+  /** Called when a session is revoked by logout (the stream plugin closes its streams). */
+  onRevoke?: (sid: string) => void;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The logged-in operator, or null. */
+    operator: Operator | null;
+  }
+  interface FastifyInstance {
+    /** preHandler guard: 401 unless an operator is logged in. */
+    authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+}
+
+const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 100 }),
+    password: Type.String({ minLength: 1, maxLength: 1_000 }),
+  },
+  { additionalProperties: false },
+);
+type LoginBody = Static<typeof LoginBody>;
+
+const MeReply = Type.Object({ username: Type.String(), tenant: Type.String() });
+
+interface SessionPayload {
+  u: string;
+  t: string;
+  exp: number;
+  sid: string;
+}
+
+// Compared against when the username is unknown, so a wrong user costs as much time as a wrong password.
+let dummyHash: Promise<PasswordHash> | null = null;
+
+/** Hashes accounts' passwords once per process (scrypt is deliberately slow). */
+const hashCache = new Map<string, Promise<PasswordHash>>();
+/** Builds accounts from plain demo credentials, hashing each password once per process. */
+export async function accountsFrom(list: readonly DemoAccount[]): Promise<Account[]> {
+  return Promise.all(
+    list.map(async (a) => {
+      const key = `${a.username}\u0000${a.password}`;
+      let hash = hashCache.get(key);
+      if (!hash) {
+        hash = hashPassword(a.password);
+        hashCache.set(key, hash);
+      }
+      return { username: a.username, tenant: a.tenant, passwordHash: await hash };
+    }),
+  );
+}
+
+function encodePayload(p: SessionPayload): string {
+  return Buffer.from(JSON.stringify(p)).toString('base64url');
+}
+
+function decodePayload(value: string): SessionPayload | null {
+  try {
+    const p = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<SessionPayload>;
+    if (typeof p.u !== 'string' || typeof p.t !== 'string' || typeof p.exp !== 'number' || typeof p.sid !== 'string') return null;
+    return p as SessionPayload;
+  } catch {
+    // A cookie that is not our JSON is simply no session.
+    return null;
+  }
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<void> {
+  if (!options.sessionSecret) throw new Error('fleetwire auth plugin: sessionSecret is required');
+  const accounts = new Map(options.accounts.map((a) => [a.username, a]));
+  // Revoked session ids until their expiry: logout must end the session even if a copy of the cookie survives.
+  const revoked = new Map<string, number>();
+
+  await app.register(cookie, { secret: options.sessionSecret });
+  await app.register(rateLimit, { global: false });
+  const loginLimiter = app.createRateLimit({
+    max: LOGIN_FAILURES_PER_WINDOW,
+    timeWindow: LOGIN_WINDOW_MS,
+    keyGenerator: (request: FastifyRequest) => {
+      const body = request.body as Partial<LoginBody> | undefined;
+      return `login|${request.ip}|${String(body?.username ?? '').toLowerCase()}`;
+    },
+  });
+
+  app.decorateRequest('operator', null);
+
+  app.addHook('onRequest', async function checkOrigin(request) {
+    if (!STATE_CHANGING.has(request.method)) return;
+    // Devices authenticate with a Bearer key, not a cookie: cross-site forgery cannot ride on it.
+    if (request.url === '/api/ingest' || request.url.startsWith('/api/ingest?')) return;
+    const origin = request.headers.origin;
+    if (origin === undefined) return;
+    let host: string | null;
+    try {
+      host = origin === 'null' ? null : new URL(origin).host;
+    } catch {
+      host = null;
+    }
+    if (host === null || host !== request.host) {
+      throw new HttpError(
+        403,
+        'bad_origin',
+        `This request comes from ${origin}, not from fleetwire's own pages (${request.host}); open fleetwire at its own address and try again.`,
+      );
+    }
+  });
+
+  app.addHook('onRequest', async function readSession(request) {
+    const raw = request.cookies[SESSION_COOKIE];
+    if (!raw) return;
+    const unsigned = request.unsignCookie(raw);
+    if (!unsigned.valid || unsigned.value === null) return;
+    const payload = decodePayload(unsigned.value);
+    if (!payload || payload.exp <= Date.now() || revoked.has(payload.sid)) return;
+    request.operator = { username: payload.u, tenant: payload.t, sid: payload.sid };
+  });
+
+  app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
+    if (!request.operator) {
+      throw new HttpError(401, 'unauthorized', 'You are not logged in, or your session expired: log in at /login.');
+    }
+  });
+
+  app.post(
+    '/api/session',
+    { schema: { body: LoginBody, response: { 200: MeReply } } },
+    async function login(request, reply) {
+      const { username, password } = request.body as LoginBody;
+      const status = await loginLimiter(request, { increment: false });
+      const tooMany = (ttlMs: number) =>
+        new HttpError(
+          429,
+          'rate_limited',
+          `Too many failed logins for "${username}" from this address: wait ${Math.ceil(ttlMs / 1000)} s and try again.`,
+          { 'retry-after': String(Math.ceil(ttlMs / 1000)) },
+        );
+      if (!status.isAllowed && status.isExceeded) throw tooMany(status.ttl);
+      const account = accounts.get(username);
+      dummyHash ??= hashPassword(randomUUID());
+      const ok = await verifyPassword(password, account?.passwordHash ?? (await dummyHash));
+      if (!account || !ok) {
+        const after = await loginLimiter(request);
+        if (!after.isAllowed && after.isExceeded) throw tooMany(after.ttl);
+        throw new HttpError(401, 'invalid_credentials', 'Wrong username or password.');
+      }
+      const payload: SessionPayload = { u: account.username, t: account.tenant, exp: Date.now() + SESSION_TTL_MS, sid: randomUUID() };
+      reply.setCookie(SESSION_COOKIE, encodePayload(payload), {
+        signed: true,
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: request.protocol === 'https',
+        path: '/',
+        maxAge: SESSION_TTL_MS / 1000,
+      });
+      request.log.info({ username: account.username, tenant: account.tenant }, 'operator logged in');
+      return { username: account.username, tenant: account.tenant };
+    },
+  );
+
+  app.delete('/api/session', async function logout(request, reply) {
+    const op = request.operator;
+    if (op) {
+      revoked.set(op.sid, Date.now() + SESSION_TTL_MS);
+      for (const [sid, until] of revoked) if (until <= Date.now()) revoked.delete(sid);
+      options.onRevoke?.(op.sid);
+      request.log.info({ username: op.username }, 'operator logged out');
+    }
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' });
+    return reply.code(204).send();
+  });
+
+  app.get('/api/me', { preHandler: app.authenticate, schema: { response: { 200: MeReply } } }, async function me(request) {
+    const op = request.operator as Operator;
+    return { username: op.username, tenant: op.tenant };
+  });
+
+  app.get('/api/demo', async function demo() {
+    if (options.demoAccounts.length === 0) {
+      throw new HttpError(404, 'not_found', 'Demo mode is off on this server (FLEETWIRE_DEMO=0): there are no demo accounts.');
+    }
+    return { accounts: options.demoAccounts, deviceKeys: options.demoDeviceKeys };
+  });
+}
+
+/** The auth plugin; wrapped with fastify-plugin because it decorates the parent (request.operator, authenticate). */
+export default fp(authPlugin, { name: 'fleetwire-auth', fastify: '5.x' });

@@ -1,0 +1,67 @@
+/** `POST /api/ingest`: devices send telemetry with a Bearer key; validated, all-or-nothing, ids in order. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Telemetry } from '../../src/shared/fleet';
+import { HttpError, describeError } from '../errors';
+import type { Ingestor } from '../ingest';
+import type { FleetwireMetrics } from '../metrics';
+import { IngestBody, parseTelemetryBody } from '../telemetry';
+
+/** Largest ingest body: 1 MB (design.md); 1,000 samples take ~250 KB. */
+export const INGEST_BODY_LIMIT_BYTES = 1_048_576;
+
+/** Options of the ingest plugin. */
+export interface IngestPluginOptions {
+  ingestor: Ingestor;
+  metrics: FleetwireMetrics;
+  /** Device key → tenant. */
+  deviceKeys: Readonly<Record<string, string>>;
+}
+
+const kTenant = Symbol('fleetwire.ingest.tenant');
+interface IngestRequest extends FastifyRequest {
+  [kTenant]?: string;
+}
+
+/** The ingest route. */
+export default async function ingestPlugin(app: FastifyInstance, options: IngestPluginOptions): Promise<void> {
+  const keys = new Map(Object.entries(options.deviceKeys));
+
+  app.post(
+    '/api/ingest',
+    {
+      bodyLimit: INGEST_BODY_LIMIT_BYTES,
+      schema: { body: IngestBody },
+      // The body check names the field and index in words; it is the same function the simulator uses.
+      validatorCompiler: () => (data: unknown) => {
+        try {
+          return { value: parseTelemetryBody(data) };
+        } catch (err) {
+          return { error: err as Error };
+        }
+      },
+      // Before the body is read: an unauthenticated device gets 401 whatever it sent.
+      onRequest: async function deviceKey(request: IngestRequest) {
+        const header = request.headers.authorization ?? '';
+        const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+        const tenant = match ? keys.get(match[1] as string) : undefined;
+        if (!tenant) {
+          throw new HttpError(
+            401,
+            'invalid_device_key',
+            match ? 'This device key is not valid: check the key configured on the device.' : 'Send the device key as "Authorization: Bearer <key>".',
+            { 'www-authenticate': 'Bearer realm="fleetwire ingest"' },
+          );
+        }
+        request[kTenant] = tenant;
+      },
+      onError: async function countRejection(_request, _reply, error) {
+        options.metrics.ingestRejected.inc({ status: String(describeError(error, INGEST_BODY_LIMIT_BYTES).status) });
+      },
+    },
+    async function ingest(request: IngestRequest) {
+      const tenant = request[kTenant] as string;
+      const ids = await options.ingestor.publishTelemetry(tenant, request.body as Telemetry[]);
+      return { ids };
+    },
+  );
+}

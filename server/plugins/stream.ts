@@ -1,0 +1,78 @@
+/** `GET /api/stream`: the tenant's events as Server-Sent Events, resumable by id. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Type, { type Static } from 'typebox';
+import type { Bus } from '../bus';
+import type { FleetwireMetrics } from '../metrics';
+import type { FleetStore } from '../store';
+import type { Broadcaster } from '../stream/broadcaster';
+import { resetFrame, retryFrame } from '../stream/sse';
+import type { Operator } from './auth';
+
+/**
+ * Reconnect delay the stream asks EventSource for, ms: quick enough that a restart is a blip,
+ * slow enough that a fleet of browsers does not hammer a server that is coming back.
+ */
+export const RETRY_MS = 3_000;
+
+/** Options of the stream plugin. */
+export interface StreamPluginOptions {
+  bus: Bus;
+  store: FleetStore;
+  metrics: FleetwireMetrics;
+  broadcaster: Broadcaster;
+}
+
+const StreamQuery = Type.Object({
+  lastEventId: Type.Optional(Type.String({ maxLength: 64, description: 'resume after this id (used when no Last-Event-ID header)' })),
+});
+
+/** The stream route. */
+export default async function streamPlugin(app: FastifyInstance, options: StreamPluginOptions): Promise<void> {
+  const { bus, store, metrics, broadcaster } = options;
+
+  app.get(
+    '/api/stream',
+    { preHandler: app.authenticate, schema: { querystring: StreamQuery } },
+    async function stream(request: FastifyRequest, reply: FastifyReply) {
+      const op = request.operator as Operator;
+      const { lastEventId: queryId } = request.query as Static<typeof StreamQuery>;
+      // The header wins: EventSource sends it on its own reconnects with the newest id, while the
+      // URL keeps the (older) id the stream was first opened with.
+      const headerId = request.headers['last-event-id'];
+      const resumeFrom = (typeof headerId === 'string' && headerId.trim()) || queryId?.trim() || null;
+
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        'content-type': 'text/event-stream; charset=utf-8',
+        // no-transform: proxies must not compress or buffer a stream.
+        'cache-control': 'no-cache, no-transform',
+        'x-accel-buffering': 'no',
+        connection: 'keep-alive',
+      });
+      request.raw.socket.setNoDelay(true);
+      res.write(retryFrame(RETRY_MS));
+      const client = broadcaster.attach(op.tenant, op.sid, res, resumeFrom !== null);
+      if (resumeFrom === null) return;
+
+      try {
+        const replayed = await bus.replay(op.tenant, resumeFrom);
+        if (replayed === 'reset') {
+          metrics.streamResets.inc({ tenant: op.tenant });
+          const snapshot = await store.snapshot(op.tenant, bus.epoch);
+          // `<epoch>-0` means "before the first event": resuming after it replays everything.
+          const id = snapshot.lastEventId ?? `${bus.epoch}-0`;
+          broadcaster.write(client, resetFrame(snapshot, id));
+          broadcaster.goLive(client, snapshot.lastEventId);
+        } else {
+          if (!(await broadcaster.replay(client, replayed))) return;
+          broadcaster.goLive(client, replayed.length > 0 ? (replayed[replayed.length - 1] as { id: string }).id : resumeFrom);
+        }
+      } catch (err) {
+        request.log.error({ err }, 'stream resume failed; closing the stream so the client retries');
+        res.destroy();
+      }
+    },
+  );
+}
