@@ -35,6 +35,8 @@ export interface AppOptions {
   now?: () => number;
   /** Random source of the simulator. */
   random?: () => number;
+  /** Believe X-Forwarded-* (protocol, client IP) from a reverse proxy; off by default. */
+  trustProxy?: boolean;
 }
 
 /** The app plus the parts tests and the entry point reach for. */
@@ -99,6 +101,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     schemaErrorFormatter: formatSchemaErrors,
+    trustProxy: options.trustProxy ?? false,
   });
   // Only JSON bodies are accepted; any other type is a 415 instead of a string handed to a route.
   app.removeContentTypeParser(['text/plain']);

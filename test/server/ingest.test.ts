@@ -1,0 +1,189 @@
+// Device ingest: ids in order, every refusal with its message, and nothing stored on a refusal.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import type { FleetSnapshot } from '../../src/shared/fleet';
+import { inject, loginCookie, makeApp, sample } from './helpers';
+
+let app: FastifyInstance | null = null;
+afterEach(async () => {
+  await app?.close();
+  app = null;
+});
+
+async function fleet(a: FastifyInstance, username = 'ana'): Promise<FleetSnapshot> {
+  const res = await a.inject({ url: '/api/fleet', headers: { cookie: await loginCookie(a, username) } });
+  expect(res.statusCode).toBe(200);
+  return res.json() as FleetSnapshot;
+}
+
+describe('POST /api/ingest', () => {
+  it('accepts one object or an array and replies with ids in input order', async () => {
+    app = await makeApp();
+    const one = await inject(app, sample('acme-01'));
+    expect(one.statusCode).toBe(200);
+    expect(one.json().ids).toHaveLength(1);
+
+    const batch = [sample('acme-02'), sample('acme-03'), sample('acme-02')];
+    const res = await inject(app, batch);
+    const ids = res.json().ids as string[];
+    expect(ids).toHaveLength(3);
+    const seqs = [one.json().ids[0] as string, ...ids].map((id) => Number(id.split('-')[1]));
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(4);
+
+    const snap = await fleet(app);
+    const t2 = snap.trucks.find((t) => t.id === 'acme-02');
+    expect(t2?.last).toMatchObject({ truckId: 'acme-02', ts: batch[2]?.ts });
+    expect(t2?.lastEventId).toBe(ids[2]);
+    expect(snap.lastEventId).toBe(ids[2]);
+  });
+
+  it('normalizes ts from ISO 8601 to epoch ms', async () => {
+    app = await makeApp();
+    const res = await inject(app, { ...sample('acme-01'), ts: '2025-03-01T12:00:00.250+01:00' });
+    expect(res.statusCode).toBe(200);
+    const snap = await fleet(app);
+    expect(snap.trucks.find((t) => t.id === 'acme-01')?.last?.ts).toBe(Date.UTC(2025, 2, 1, 11, 0, 0, 250));
+  });
+
+  it('400s a bad field naming it and its index, and stores nothing of the batch', async () => {
+    app = await makeApp();
+    const before = await fleet(app);
+    const batch = [sample('acme-01'), sample('acme-02'), sample('acme-03'), sample('acme-04', { lat: 123 })];
+    const res = await inject(app, batch);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'invalid_telemetry', message: 'items[3].lat must be a number between -90 and 90' });
+    expect(await fleet(app)).toEqual(before);
+  });
+
+  it.each([
+    [{ speedKph: -1 }, 'items[0].speedKph must be'],
+    [{ ts: 'yesterday' }, 'items[0].ts must be an ISO 8601'],
+    [{ ts: 1_700_000_000 }, 'items[0].ts must be'],
+    [{ fuelPct: '50' }, 'items[0].fuelPct must be a percentage'],
+    [{ engineOn: 'yes' }, 'items[0].engineOn must be true or false'],
+    [{ speedKmh: 3 }, 'items[0].speedKmh is not a telemetry field'],
+  ])('400s %j with a message naming the field', async (patch, message) => {
+    app = await makeApp();
+    const res = await inject(app, [{ ...sample('acme-01'), ...patch }]);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toContain(message);
+  });
+
+  it('400s a missing field, a non-object and empty or oversized arrays', async () => {
+    app = await makeApp();
+    const { lat: _lat, ...noLat } = sample('acme-01');
+    expect((await inject(app, noLat)).json().message).toBe('lat is required: a number between -90 and 90');
+    expect((await inject(app, [sample(), 42])).json().message).toBe('items[1] must be a telemetry object, got number 42');
+    expect((await inject(app, [])).statusCode).toBe(400);
+    const tooMany = Array.from({ length: 1001 }, () => sample('acme-01'));
+    const res = await inject(app, tooMany);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/1 to 1000 telemetry items/);
+  });
+
+  it('400s an unknown truck and 403s another tenant’s truck; neither stores anything', async () => {
+    app = await makeApp();
+    const before = await fleet(app);
+    const unknown = await inject(app, [sample('acme-01'), sample('acme-99')]);
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ error: 'unknown_truck', message: expect.stringContaining('items[1].truckId "acme-99"') });
+    const foreign = await inject(app, [sample('acme-01'), sample('globex-01')]);
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.json()).toMatchObject({ error: 'wrong_tenant', message: expect.stringContaining('globex-01') });
+    expect(await fleet(app)).toEqual(before);
+    expect((await fleet(app, 'bo')).lastEventId).toBeNull();
+  });
+
+  it('401s a missing or wrong device key', async () => {
+    app = await makeApp();
+    const none = await app.inject({ method: 'POST', url: '/api/ingest', payload: sample() });
+    expect(none.statusCode).toBe(401);
+    expect(none.json()).toMatchObject({ error: 'invalid_device_key', message: expect.stringContaining('Authorization: Bearer') });
+    const wrong = await inject(app, sample(), 'not-a-key');
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().message).toMatch(/not valid/);
+  });
+
+  it('413s a body over 1 MB with JSON', async () => {
+    app = await makeApp();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/ingest',
+      headers: { authorization: 'Bearer demo-acme', 'content-type': 'application/json' },
+      payload: JSON.stringify([{ ...sample(), driverId: 'x'.repeat(1_100_000) }]),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ error: 'body_too_large', message: expect.stringMatching(/1 MB/) });
+  });
+
+  it('415s a non-JSON body and 400s malformed JSON', async () => {
+    app = await makeApp();
+    const text = await app.inject({
+      method: 'POST',
+      url: '/api/ingest',
+      headers: { authorization: 'Bearer demo-acme', 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
+    expect(text.statusCode).toBe(415);
+    expect(text.json().error).toBe('unsupported_media_type');
+    const broken = await app.inject({
+      method: 'POST',
+      url: '/api/ingest',
+      headers: { authorization: 'Bearer demo-acme', 'content-type': 'application/json' },
+      payload: '{"truckId": "acme-01",',
+    });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().error).toBe('invalid_json');
+  });
+
+  it('refuses prototype-pollution keys without polluting anything', async () => {
+    app = await makeApp();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/ingest',
+      headers: { authorization: 'Bearer demo-acme', 'content-type': 'application/json' },
+      payload: `{"truckId":"acme-01","ts":${Date.now()},"lat":1,"lon":1,"speedKph":1,"headingDeg":1,"__proto__":{"polluted":true}}`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('GET /api/trucks/:id/history', () => {
+  it('returns the truck’s samples since a time, and 404 for another tenant’s truck', async () => {
+    app = await makeApp();
+    const t0 = Date.now();
+    await inject(app, [sample('acme-05', { ts: t0 - 60_000 }), sample('acme-05', { ts: t0 - 1_000 }), sample('acme-05', { ts: t0 })]);
+    const cookie = await loginCookie(app);
+    const res = await app.inject({ url: `/api/trucks/acme-05/history?since=${t0 - 5_000}`, headers: { cookie } });
+    expect(res.statusCode).toBe(200);
+    expect((res.json().telemetry as { ts: number }[]).map((t) => t.ts)).toEqual([t0 - 1_000, t0]);
+    const all = await app.inject({ url: '/api/trucks/acme-05/history', headers: { cookie } });
+    expect(all.json().telemetry).toHaveLength(3);
+
+    const foreign = await app.inject({ url: '/api/trucks/globex-01/history', headers: { cookie } });
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.json().error).toBe('unknown_truck');
+    expect((await app.inject({ url: '/api/trucks/acme-05/history?since=soon', headers: { cookie } })).statusCode).toBe(400);
+    expect((await app.inject({ url: '/api/trucks/acme-05/history' })).statusCode).toBe(401);
+  });
+});
+
+describe('errors in general', () => {
+  it('answers unknown API routes with a JSON 404', async () => {
+    app = await makeApp();
+    const res = await app.inject({ url: '/api/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: 'not_found', message: expect.stringContaining('/api/nope') });
+  });
+
+  it('serves /healthz and a 503 page for app routes when the client is not built', async () => {
+    app = await makeApp();
+    expect((await app.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const page = await app.inject({ url: '/trucks/acme-01' });
+    expect(page.statusCode).toBe(503);
+    expect(page.body).toMatch(/npm run build/);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+});
