@@ -120,23 +120,24 @@ export class FleetDashboard extends LitElement {
         : nothing}
       ${this._error ? html`<p class="banner error" role="alert">${this._error}</p>` : nothing}
       <div class="toolbar" role="search">
-        <label class="search">
-          <span class="visually-hidden">Filter trucks</span>
+        <div class="search">
+          <label for="filter" class="visually-hidden">Filter trucks</label>
           <input
+            id="filter"
             type="search"
             placeholder="Filter: truck, plate, driver, place, status…"
             .value=${this._query}
             @input=${this._onQuery}
           />
-        </label>
-        <label class="sort">
-          <span>Sort by</span>
-          <select @change=${this._onSort} .value=${this._sort}>
+        </div>
+        <div class="sort">
+          <label for="sort">Sort by</label>
+          <select id="sort" @change=${this._onSort} .value=${this._sort}>
             <option value="status" ?selected=${this._sort === 'status'}>Status (alerts first)</option>
             <option value="lateness" ?selected=${this._sort === 'lateness'}>Lateness</option>
             <option value="name" ?selected=${this._sort === 'name'}>Name</option>
           </select>
-        </label>
+        </div>
         <span class="count muted" role="status">
           ${shown.length === all.length ? `${all.length} trucks` : `${shown.length} of ${all.length} trucks`}
         </span>

@@ -1,0 +1,340 @@
+// The operator's screens in real Chromium against a real fleetwire server: login, panels,
+// sort and filter, truck windows, units and alerts shared across tabs, and axe-core.
+import AxeBuilder from '@axe-core/playwright';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FleetSnapshot, Telemetry, TruckSnapshot } from '../../src/shared/fleet';
+import { launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
+import { startServer, type RunningServer } from '../support/server';
+
+type Sample = Partial<Omit<Telemetry, 'truckId'>>;
+
+/** No simulator: every value on screen comes from what the test ingests. */
+const ENV = { FLEETWIRE_SIM_RATE: '0', FLEETWIRE_SESSION_SECRET: 'ui-test-secret-0123456789abcdef' };
+
+/** Bound on every wait for something the browser does on its own (connect, paint, fan-out). */
+const WAIT_MS = 20_000;
+
+let server: RunningServer;
+let profiles: Profile[] = [];
+let fleet: FleetSnapshot;
+
+async function profile(options: { loggedIn?: boolean } = {}): Promise<Profile> {
+  const p = await launchProfile();
+  profiles.push(p);
+  if (options.loggedIn !== false) await logIn(p.context, server.url, 'ana');
+  return p;
+}
+
+/** Opens a path and waits until the tab's client has its state from the hub. */
+async function open(context: BrowserContext, path: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(server.url + path);
+  await page.waitForFunction(() => window.fleetwire?.ready === true, undefined, { timeout: WAIT_MS });
+  return page;
+}
+
+let lastTs = Date.now();
+/** Ingests samples for one truck as its device would; resolves with their event ids. */
+async function ingest(truckId: string, ...samples: Sample[]): Promise<string[]> {
+  const body = samples.map((s) => {
+    // Strictly increasing and close to now: the newest sample, never stale.
+    lastTs = Math.max(lastTs + 1000, Date.now());
+    return { truckId, ts: lastTs, lat: 51.9, lon: 4.5, speedKph: 60, headingDeg: 90, ...s };
+  });
+  const response = await fetch(`${server.url}/api/ingest`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer demo-acme', 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`ingest failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { ids: string[] }).ids;
+}
+
+async function ingestOne(truckId: string, sample: Sample): Promise<string> {
+  const [id] = await ingest(truckId, sample);
+  if (!id) throw new Error('ingest returned no id');
+  return id;
+}
+
+function truck(id: string): TruckSnapshot {
+  const t = fleet.trucks.find((x) => x.id === id);
+  if (!t) throw new Error(`no truck ${id} in the demo fleet`);
+  return t;
+}
+
+/** The truck-id of every panel on the dashboard, in order. */
+async function panelOrder(page: Page): Promise<string[]> {
+  return page.locator('truck-panel').evaluateAll((els) => els.map((e) => e.getAttribute('truck-id') ?? ''));
+}
+
+async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+beforeAll(async () => {
+  server = await startServer(ENV);
+  const p = await profile();
+  const response = await p.context.request.get(`${server.url}/api/fleet`);
+  fleet = (await response.json()) as FleetSnapshot;
+  await p.close();
+  profiles = [];
+});
+
+afterEach(async () => {
+  for (const p of profiles) await p.close();
+  profiles = [];
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('login', () => {
+  it('sends a logged-out visitor to /login, refuses a wrong password with a clear error, then logs in', async () => {
+    const p = await profile({ loggedIn: false });
+    const page = await p.context.newPage();
+    await page.goto(server.url + '/');
+    await page.waitForURL(/\/login/, { timeout: WAIT_MS });
+    await expect.poll(() => page.getByText('Demo accounts').count(), { timeout: WAIT_MS }).toBe(1);
+
+    await page.getByLabel('Username').fill('ana');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const error = page.getByRole('alert').filter({ hasText: /wrong username or password/i });
+    await error.waitFor({ timeout: WAIT_MS });
+    expect(new URL(page.url()).pathname).toBe('/login');
+
+    await page.getByLabel('Username').fill('ana');
+    await page.getByLabel('Password').fill('fleetwire');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL((url) => url.pathname === '/', { timeout: WAIT_MS });
+    await panel(page, 'acme-01').waitFor({ timeout: WAIT_MS });
+    await page.getByText('acme', { exact: true }).first().waitFor({ timeout: WAIT_MS });
+  });
+
+  it('offers the demo accounts, and a click fills the form', async () => {
+    const p = await profile({ loggedIn: false });
+    const page = await p.context.newPage();
+    await page.goto(server.url + '/login');
+    await page.getByRole('button', { name: 'Use ana' }).click({ timeout: WAIT_MS });
+    expect(await page.getByLabel('Username').inputValue()).toBe('ana');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL((url) => url.pathname === '/', { timeout: WAIT_MS });
+  });
+});
+
+describe('truck panel', () => {
+  it('shows the ingested telemetry with its insights, and marks the event it painted', async () => {
+    const t = truck('acme-03');
+    const p = await profile();
+    const page = await open(p.context, '/');
+    const idle = await ingestOne('acme-03', { speedKph: 0, engineOn: true, fuelPct: 42, hosRemainingMin: 250, lat: 50.1234, lon: 8.5678 });
+    await waitForPainted(page, 'acme-03', idle);
+    const card = panel(page, 'acme-03');
+    const text = await card.innerText();
+    expect(text).toContain(t.name);
+    expect(text).toContain(t.plate);
+    if (t.driver) expect(text).toContain(t.driver.name);
+    if (t.transfer) {
+      expect(text).toContain(t.transfer.origin.name);
+      expect(text).toContain(t.transfer.destination.name);
+      expect(text).toMatch(/km to go|at destination/);
+      expect(text).toMatch(/ETA|Arrived/);
+    }
+    expect(text).toContain('Idle');
+    expect(text).toContain('0 km/h');
+    expect(text).toContain('42%');
+    expect(text).toContain('4 h 10 min');
+    expect(text).toContain('50.123°N 8.568°E');
+    expect(text).toMatch(/Last seen\s*just now/);
+    expect(await card.getByRole('progressbar').count()).toBe(t.transfer ? 1 : 0);
+
+    const moving = await ingestOne('acme-03', { speedKph: 83, engineOn: true, fuelPct: 41 });
+    await waitForPainted(page, 'acme-03', moving);
+    const after = await card.innerText();
+    expect(after).toContain('Moving');
+    expect(after).toContain('83 km/h');
+    expect(after).toContain('41%');
+  });
+
+  it('shows reefer temperature against setpoint and band', async () => {
+    const reefer = fleet.trucks.find((x) => x.transfer?.cargo.kind === 'reefer');
+    if (!reefer?.transfer || reefer.transfer.cargo.kind !== 'reefer') throw new Error('the demo fleet has no reefer truck');
+    const { setpointC } = reefer.transfer.cargo;
+    const p = await profile();
+    const page = await open(p.context, '/');
+    const id = await ingestOne(reefer.id, { reeferTempC: setpointC + 0.5, reeferSetpointC: setpointC });
+    await waitForPainted(page, reefer.id, id);
+    const text = await panel(page, reefer.id).innerText();
+    expect(text).toContain(`${(setpointC + 0.5).toFixed(1)} °C`);
+    expect(text).toContain(`set ${setpointC.toFixed(1)}`);
+    expect(text).toContain('in band');
+  });
+
+  it('opens the truck in its own window, and a second click focuses that window instead of opening another', async () => {
+    const p = await profile();
+    const page = await open(p.context, '/');
+    const id = await ingestOne('acme-03', { speedKph: 55 });
+    await waitForPainted(page, 'acme-03', id);
+    await page.evaluate(() => {
+      const w = window as unknown as { __opens: number; open: typeof window.open };
+      const original = window.open.bind(window);
+      w.__opens = 0;
+      w.open = (...args: Parameters<typeof window.open>) => {
+        w.__opens += 1;
+        return original(...args);
+      };
+    });
+    const button = panel(page, 'acme-03').getByRole('button', { name: 'Open in new window' });
+    const [popup] = await Promise.all([p.context.waitForEvent('page', { timeout: WAIT_MS }), button.click()]);
+    await popup.waitForURL((url) => url.pathname === '/trucks/acme-03', { timeout: WAIT_MS });
+    await waitForPainted(popup, 'acme-03', id);
+    expect(await popup.evaluate(() => window.name)).toBe('fleetwire-truck-acme-03');
+    await popup.evaluate(() => ((window as unknown as { __marker: number }).__marker = 1));
+    const pages = p.context.pages().length;
+
+    await button.click();
+    expect(await page.evaluate(() => (window as unknown as { __opens: number }).__opens)).toBe(1);
+    expect(p.context.pages().length).toBe(pages);
+    // The same document: not reloaded by a second window.open with the same name.
+    expect(await popup.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(1);
+  });
+});
+
+describe('dashboard', () => {
+  it('sorts by name, by status with alerted trucks first, and filters', async () => {
+    const p = await profile();
+    const page = await open(p.context, '/?sort=name');
+    await panel(page, 'acme-01').waitFor({ timeout: WAIT_MS });
+    const byName = await panelOrder(page);
+    expect(byName[0]).toBe('acme-01');
+    expect(byName.length).toBe(fleet.trucks.length);
+
+    // Speeding raises an alert at once.
+    const ids = await ingest('acme-12', { speedKph: 120 }, { speedKph: 121 });
+    await waitForPainted(page, 'acme-12', ids[1] as string);
+    await eventually(
+      async () => (await page.evaluate(() => [...(window.fleetwire?.activeAlerts.values() ?? [])].some((a) => a.truckId === 'acme-12'))),
+      'the speeding alert of acme-12',
+    );
+    await page.getByLabel('Sort by').selectOption('status');
+    await eventually(async () => {
+      const order = await panelOrder(page);
+      return order.indexOf('acme-12') < order.indexOf('acme-01');
+    }, 'acme-12 (alert) before acme-01 when sorting by status');
+    expect(new URL(page.url()).searchParams.get('sort')).toBeNull();
+
+    await page.getByLabel('Filter trucks').fill('acme-05');
+    await eventually(async () => (await panelOrder(page)).join() === 'acme-05', 'the filter to leave acme-05 alone');
+    await page.getByLabel('Filter trucks').fill('no such truck anywhere');
+    await page.getByText(/No truck matches/).waitFor({ timeout: WAIT_MS });
+    await page.getByRole('button', { name: 'Clear filter' }).click();
+    await eventually(async () => (await panelOrder(page)).length === fleet.trucks.length, 'every truck back');
+  });
+
+  it('switches units in one tab and every other tab follows', async () => {
+    const p = await profile();
+    const one = await open(p.context, '/');
+    const two = await open(p.context, '/trucks/acme-03');
+    const id = await ingestOne('acme-03', { speedKph: 80 });
+    await waitForPainted(one, 'acme-03', id);
+    await waitForPainted(two, 'acme-03', id);
+    expect(await panel(two, 'acme-03').innerText()).toContain('80 km/h');
+
+    await one.getByRole('radio', { name: 'mi', exact: true }).check();
+    await panel(two, 'acme-03').getByText('50 mph').waitFor({ timeout: WAIT_MS });
+    await panel(one, 'acme-03').getByText('50 mph').waitFor({ timeout: WAIT_MS });
+    expect(await two.getByRole('radio', { name: 'mi', exact: true }).isChecked()).toBe(true);
+    // And back, from the other tab.
+    await two.getByRole('radio', { name: 'km', exact: true }).check();
+    await panel(one, 'acme-03').getByText('80 km/h').waitFor({ timeout: WAIT_MS });
+  });
+
+  it('toasts a new alert in every tab, and acknowledging in one removes it from all', async () => {
+    const p = await profile();
+    const one = await open(p.context, '/');
+    const two = await open(p.context, '/trucks/acme-07');
+    await ingest('acme-07', { speedKph: 30 });
+    const [id] = await ingest('acme-07', { speedKph: 125 });
+    await waitForPainted(one, 'acme-07', id as string);
+    const alertId = await (async () => {
+      let found: string | undefined;
+      await eventually(async () => {
+        found = await one.evaluate(
+          () => [...(window.fleetwire?.activeAlerts.values() ?? [])].find((a) => a.truckId === 'acme-07' && a.kind === 'speeding')?.id,
+        );
+        return !!found;
+      }, 'the speeding alert of acme-07');
+      return found as string;
+    })();
+    const toastOne = one.locator(`alert-toasts [data-alert-id="${alertId}"]`);
+    const toastTwo = two.locator(`alert-toasts [data-alert-id="${alertId}"]`);
+    await toastOne.waitFor({ timeout: WAIT_MS });
+    await toastTwo.waitFor({ timeout: WAIT_MS });
+    expect(await toastTwo.innerText()).toMatch(/Warning|Critical/);
+    expect(await one.locator('alert-toasts [aria-live]').count()).toBe(1);
+
+    await toastOne.getByRole('button', { name: 'Acknowledge' }).click();
+    await toastTwo.waitFor({ state: 'detached', timeout: WAIT_MS });
+    await toastOne.waitFor({ state: 'detached', timeout: WAIT_MS });
+    const acked = await two.evaluate((a) => window.fleetwire?.ackedAlerts.has(a) ?? false, alertId);
+    expect(acked).toBe(true);
+  });
+
+  it('shows the stream state and the diagnostics support asks for', async () => {
+    const p = await profile();
+    const page = await open(p.context, '/');
+    await page.locator('stream-indicator[data-state="live"]').waitFor({ timeout: WAIT_MS });
+    await page.getByRole('button', { name: 'Diagnostics' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Diagnostics' });
+    await dialog.getByText('Tabs attached').waitFor({ timeout: WAIT_MS });
+    for (const label of ['Stream state', 'Last event id', 'Events per second', 'Lag', 'Storage used']) {
+      expect(await dialog.getByText(label, { exact: true }).count()).toBe(1);
+    }
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: WAIT_MS });
+  });
+
+  it('logs out every tab', async () => {
+    const p = await profile();
+    const one = await open(p.context, '/');
+    const two = await open(p.context, '/trucks/acme-02');
+    await one.getByRole('button', { name: 'Log out' }).click();
+    await one.waitForURL(/\/login/, { timeout: WAIT_MS });
+    await two.waitForURL(/\/login/, { timeout: WAIT_MS });
+    await two.getByText('You have logged out.').waitFor({ timeout: WAIT_MS });
+  });
+});
+
+describe('accessibility', () => {
+  it('axe-core finds no serious or critical violation on /login, / and /trucks/<id>', async () => {
+    const anonymous = await profile({ loggedIn: false });
+    const login = await anonymous.context.newPage();
+    await login.goto(server.url + '/login');
+    await login.getByLabel('Username').waitFor({ timeout: WAIT_MS });
+    expect(await seriousViolations(login)).toEqual([]);
+
+    const p = await profile();
+    await ingest('acme-03', { speedKph: 64, fuelPct: 70 });
+    const dashboard = await open(p.context, '/');
+    await panel(dashboard, 'acme-03').waitFor({ timeout: WAIT_MS });
+    expect(await seriousViolations(dashboard)).toEqual([]);
+
+    const truckPage = await open(p.context, '/trucks/acme-03');
+    await truckPage.locator('route-map, spark-chart').first().waitFor({ timeout: WAIT_MS });
+    expect(await seriousViolations(truckPage)).toEqual([]);
+  });
+});
