@@ -1,0 +1,40 @@
+// Configuration from the environment: defaults, and errors that name the variable.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_RETENTION, loadConfig } from '../../server/config';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded setup', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', bus: 'memory', demo: true, simRate: 5, retention: DEFAULT_RETENTION });
+    expect(c.heartbeatMs).toBeLessThanOrEqual(15_000);
+    expect(c.sessionSecretGenerated).toBe(true);
+    expect(c.sessionSecret.length).toBeGreaterThanOrEqual(32);
+    expect(c.staticDir).toMatch(/dist[/\\]client$/);
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      FLEETWIRE_DEMO: '0',
+      FLEETWIRE_SIM_RATE: '0',
+      FLEETWIRE_SESSION_SECRET: 's'.repeat(40),
+      FLEETWIRE_RETENTION: '10',
+      REDIS_URL: 'redis://cache:6379',
+    });
+    expect(c).toMatchObject({ port: 9000, host: '0.0.0.0', demo: false, simRate: 0, retention: 10, redisUrl: 'redis://cache:6379', sessionSecretGenerated: false });
+  });
+
+  it.each([
+    [{ PORT: '-1' }, 'PORT'],
+    [{ FLEETWIRE_BUS: 'kafka' }, 'FLEETWIRE_BUS'],
+    [{ FLEETWIRE_DEMO: 'yes please' }, 'FLEETWIRE_DEMO'],
+    [{ FLEETWIRE_SIM_RATE: 'fast' }, 'FLEETWIRE_SIM_RATE'],
+    [{ FLEETWIRE_RETENTION: '0' }, 'FLEETWIRE_RETENTION'],
+    [{ FLEETWIRE_SESSION_SECRET: 'short' }, 'FLEETWIRE_SESSION_SECRET'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+  ])('rejects %j naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+});
