@@ -6,9 +6,11 @@ import { LitElement, css, html, svg, nothing } from 'lit';
 import type { LatLon, Telemetry, Transfer } from '../shared/fleet';
 import { baseStyles } from './shared-styles';
 
-/** Drawing size in SVG units; the element scales it to its width. */
+/** Drawing width in SVG units; the element scales it to its width. */
 const WIDTH = 460;
-const HEIGHT = 300;
+/** Height follows the route's shape within these bounds, so a flat route leaves no empty band. */
+const MIN_HEIGHT = 180;
+const MAX_HEIGHT = 340;
 const PAD = 28;
 
 /** A route map of one transfer. */
@@ -41,13 +43,13 @@ export class RouteMap extends LitElement {
     const route = t.waypoints.length > 1 ? t.waypoints : [t.origin, t.destination];
     const pts: LatLon[] = [...route, ...this.track];
     if (this.position) pts.push(this.position);
-    const project = projection(pts);
+    const { project, height } = projection(pts);
     const path = (line: LatLon[]) => line.map((p, i) => `${i ? 'L' : 'M'}${fmt(project(p))}`).join(' ');
     const [ox, oy] = project(t.origin);
     const [dx, dy] = project(t.destination);
     const pos = this.position ? project(this.position) : null;
-    return html`<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label=${this.label}>
-      <rect class="bg" x="0" y="0" width=${WIDTH} height=${HEIGHT} rx="6"></rect>
+    return html`<svg viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label=${this.label}>
+      <rect class="bg" x="0" y="0" width=${WIDTH} height=${height} rx="6"></rect>
       <path class="route" d=${path(route)}></path>
       ${this.track.length > 1 ? svg`<path class="track" d=${path(this.track)}></path>` : nothing}
       <circle class="origin" cx=${ox} cy=${oy} r="5"></circle>
@@ -129,7 +131,7 @@ function label(x: number, y: number, text: string) {
 }
 
 /** Fits the points into the drawing: equirectangular, longitudes scaled by cos(mean latitude). */
-function projection(points: LatLon[]): (p: LatLon) => [number, number] {
+function projection(points: LatLon[]): { project: (p: LatLon) => [number, number]; height: number } {
   let minLat = Infinity;
   let maxLat = -Infinity;
   let minLon = Infinity;
@@ -143,10 +145,14 @@ function projection(points: LatLon[]): (p: LatLon) => [number, number] {
   const k = Math.cos((((minLat + maxLat) / 2) * Math.PI) / 180);
   const spanX = Math.max((maxLon - minLon) * k, 1e-6);
   const spanY = Math.max(maxLat - minLat, 1e-6);
-  const scale = Math.min((WIDTH - 2 * PAD) / spanX, (HEIGHT - 2 * PAD) / spanY);
+  const height = Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, (spanY / spanX) * (WIDTH - 2 * PAD) + 2 * PAD)));
+  const scale = Math.min((WIDTH - 2 * PAD) / spanX, (height - 2 * PAD) / spanY);
   const offX = (WIDTH - spanX * scale) / 2;
-  const offY = (HEIGHT - spanY * scale) / 2;
-  return (p) => [offX + (p.lon - minLon) * k * scale, HEIGHT - (offY + (p.lat - minLat) * scale)];
+  const offY = (height - spanY * scale) / 2;
+  return {
+    project: (p) => [offX + (p.lon - minLon) * k * scale, height - (offY + (p.lat - minLat) * scale)],
+    height,
+  };
 }
 
 function fmt([x, y]: [number, number]): string {

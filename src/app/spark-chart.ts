@@ -29,6 +29,8 @@ export class SparkChart extends LitElement {
     unit: { type: String },
     label: { type: String },
     digits: { type: Number },
+    zero: { type: Boolean },
+    minSpan: { type: Number, attribute: 'min-span' },
   };
 
   declare points: ChartPoint[];
@@ -37,6 +39,10 @@ export class SparkChart extends LitElement {
   declare unit: string;
   declare label: string;
   declare digits: number;
+  /** Start the scale at zero (speeds), so that small changes do not look dramatic. */
+  declare zero: boolean;
+  /** Smallest range the scale shows, in display units, for the same reason. */
+  declare minSpan: number;
 
   constructor() {
     super();
@@ -45,6 +51,8 @@ export class SparkChart extends LitElement {
     this.unit = '';
     this.label = '';
     this.digits = 0;
+    this.zero = false;
+    this.minSpan = 0;
   }
 
   protected override render() {
@@ -66,9 +74,15 @@ export class SparkChart extends LitElement {
       lo = Math.min(lo, this.band.lo);
       hi = Math.max(hi, this.band.hi);
     }
-    if (hi - lo < 1e-9) {
-      hi += 1;
-      lo -= 1;
+    if (this.zero) {
+      lo = Math.min(lo, 0);
+      hi = Math.max(hi, 0);
+    }
+    const span = Math.max(this.minSpan, 1e-9);
+    if (hi - lo < span) {
+      const mid = (hi + lo) / 2;
+      lo = this.zero && lo >= 0 ? Math.max(0, mid - span / 2) : mid - span / 2;
+      hi = lo + span;
     }
     const t0 = first.t;
     const t1 = Math.max(last.t, t0 + 1);

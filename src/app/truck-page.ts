@@ -197,13 +197,14 @@ export class TruckPage extends LitElement {
       <h2 id="charts-h">History</h2>
       ${this._historyError ? html`<p class="notice">${this._historyError}</p>` : nothing}
       ${this._extrasLoaded
-        ? html`<spark-chart .points=${speed} unit=${speedUnit(prefs)} label="Speed"></spark-chart>
+        ? html`<spark-chart .points=${speed} unit=${speedUnit(prefs)} label="Speed" zero min-span="20"></spark-chart>
             ${reefer
               ? html`<spark-chart
                   .points=${reefer}
                   .band=${band}
                   unit=${tempUnit(prefs)}
                   digits="1"
+                  min-span="2"
                   label="Reefer temperature"
                 ></spark-chart>`
               : nothing}`

@@ -101,13 +101,13 @@ export class TruckPanel extends LitElement {
     return html`
       <article class="card ${v.stale ? 'is-stale' : ''} ${v.alerts.length ? 'has-alerts' : ''}" aria-labelledby="name">
         <header class="head">
-          <div class="ident">
-            <h2 id="name">${v.name}</h2>
-            <span class="plate" title="Licence plate">${v.plate}</span>
-          </div>
+          <h2 id="name">${v.name}</h2>
           <span class="chip ${STATUS_TONE[v.status]}" title=${STATUS_HELP[v.status]}>${STATUS_LABEL[v.status]}</span>
         </header>
-        <div class="driver"><span class="muted">Driver</span> ${v.driver ?? html`<em class="muted">none assigned</em>`}</div>
+        <div class="driver">
+          ${v.plate ? html`<span class="plate" title="Licence plate">${v.plate}</span>` : nothing}
+          <span><span class="muted">Driver</span> ${v.driver ?? html`<em class="muted">none assigned</em>`}</span>
+        </div>
         ${this._renderTransfer(v)}
         <dl class="metrics">
           <div>
@@ -287,13 +287,6 @@ export class TruckPanel extends LitElement {
         justify-content: space-between;
         gap: 8px;
       }
-      .ident {
-        display: flex;
-        align-items: baseline;
-        gap: 8px;
-        min-width: 0;
-        flex-wrap: wrap;
-      }
       h2 {
         margin: 0;
         font-size: 15px;
@@ -311,6 +304,12 @@ export class TruckPanel extends LitElement {
       .driver,
       .seen {
         font-size: 13px;
+      }
+      .driver {
+        display: flex;
+        align-items: center;
+        gap: 8px;
+        flex-wrap: wrap;
       }
       .route {
         display: flex;
