@@ -62,7 +62,7 @@ export class AlertToasts extends LitElement {
     return html`<div class="toast ${critical ? 'critical' : 'warning'}" data-alert-id=${a.id}>
       <div class="top">
         <span class="chip plain ${critical ? 'tone-bad' : 'tone-warn'}">${critical ? 'Critical' : 'Warning'}</span>
-        <strong>${truck?.name ?? a.truckId}</strong>
+        <strong>${truck?.name ?? `Truck ${a.truckId}`}</strong>
         <time class="muted num" datetime=${new Date(a.startedAt).toISOString()} title=${formatFull(a.startedAt)}
           >${formatClock(a.startedAt)}</time
         >
