@@ -48,7 +48,7 @@ export class AlertToasts extends LitElement {
     const pending = this._pending();
     const shown = pending.slice(0, matchMedia(NARROW).matches ? 1 : MAX_VISIBLE);
     const more = pending.length - shown.length;
-    return html`<section aria-label="Alerts" class="stack">
+    return html`<section aria-label="Alert notifications" class="stack">
       <div aria-live="polite" aria-relevant="additions text" class="list">
         ${shown.map((a) => this._renderToast(a))}
       </div>

@@ -143,6 +143,7 @@ export class FleetDashboard extends LitElement {
         </span>
       </div>
       <main>
+        <h1 class="visually-hidden">Fleet ${me?.tenant ?? ''}</h1>
         ${!this._fleet.ready && all.length === 0
           ? html`<p class="empty muted">Loading the fleet…</p>`
           : all.length === 0

@@ -243,7 +243,7 @@ export class TruckPage extends LitElement {
       <h2 id="log-h">Event log</h2>
       ${rows.length === 0
         ? html`<p class="muted">No telemetry stored for this truck yet.</p>`
-        : html`<div class="log-wrap" tabindex="0" role="region" aria-labelledby="log-h">
+        : html`<div class="log-wrap" tabindex="0" role="region" aria-label="Event log, newest first (scrollable)">
             <table>
               <thead>
                 <tr>
