@@ -176,6 +176,7 @@ export class SseReader {
     return this.events.filter((e) => e.event === type);
   }
 
+  /** Drops the connection from the client side. */
   close(): void {
     this.req?.destroy();
   }

@@ -21,6 +21,8 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** A browser profile: a persistent context on a fresh user-data-dir, as an operator's browser is. */
 export interface Profile {
   context: BrowserContext;
+  /** The user-data-dir: identifies this profile's Chromium processes. */
+  dir: string;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function launchProfile(options: { initScript?: () => void } = {}): 
   if (options.initScript) await context.addInitScript(options.initScript);
   return {
     context,
+    dir,
     async close() {
       await context.close().catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
