@@ -37,7 +37,9 @@ function buildClientIfNeeded() {
     cwd: ROOT,
     stdio: 'inherit',
   });
-  if (result.status !== 0) {
+  // The service worker is built into the same directory, from the files Vite just wrote.
+  const sw = result.status === 0 ? spawnSync(process.execPath, [path.join(ROOT, 'scripts/build-sw.mjs')], { cwd: ROOT, stdio: 'inherit' }) : result;
+  if (sw.status !== 0) {
     if (existsSync(BUILT_INDEX)) log('WARNING: the client build failed; serving the previous build');
     else log('WARNING: the client build failed; starting the API without the web client');
   }

@@ -1,0 +1,61 @@
+// Builds fleetwire's service worker into a built client (after `vite build`): bundles sw/sw.ts
+// with esbuild, then workbox-build's injectManifest writes <out>/sw.js with the precache manifest
+// of everything the pages and the hub need offline.
+//
+//   node scripts/build-sw.mjs [--out-dir dist/client]
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+import { injectManifest } from 'workbox-build';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * What is precached: the shell, every hashed script and style (the SharedWorker hub and the lazily
+ * loaded chunks included), icons and the web app manifest. Not the source maps (only DevTools
+ * reads them) nor the service worker itself.
+ */
+const GLOB_PATTERNS = ['**/*.{html,js,css,webmanifest,png,svg,ico}'];
+const GLOB_IGNORES = ['sw.js', '**/*.map'];
+/** Vite's content-hashed files carry their revision in their name. */
+const HASHED = /^assets\//;
+
+const { values } = parseArgs({ options: { 'out-dir': { type: 'string', default: 'dist/client' } } });
+const outDir = path.resolve(ROOT, values['out-dir']);
+if (!existsSync(path.join(outDir, 'index.html'))) {
+  console.error(`build-sw: ${outDir} has no index.html; run \`vite build\` first (npm run build does both).`);
+  process.exit(1);
+}
+
+const work = await mkdtemp(path.join(tmpdir(), 'fleetwire-sw-'));
+try {
+  const bundled = path.join(work, 'sw.js');
+  await build({
+    entryPoints: [path.join(ROOT, 'sw/sw.ts')],
+    outfile: bundled,
+    bundle: true,
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    // Workbox's modules log and assert only outside production.
+    define: { 'process.env.NODE_ENV': '"production"' },
+    logLevel: 'warning',
+  });
+  const { count, size, warnings } = await injectManifest({
+    swSrc: bundled,
+    swDest: path.join(outDir, 'sw.js'),
+    globDirectory: outDir,
+    globPatterns: GLOB_PATTERNS,
+    globIgnores: GLOB_IGNORES,
+    dontCacheBustURLsMatching: HASHED,
+  });
+  for (const warning of warnings) console.warn(`build-sw: ${warning}`);
+  console.log(`build-sw: ${path.relative(ROOT, path.join(outDir, 'sw.js'))} precaches ${count} files, ${(size / 1024).toFixed(1)} KiB`);
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
