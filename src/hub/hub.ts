@@ -487,7 +487,9 @@ export class FleetHub {
         (snapshot) => {
           if (generation !== this._streamGeneration) return;
           this._applySnapshot(snapshot);
-          this._openStream(generation, snapshot.lastEventId);
+          // An empty bus has no last id: `<epoch>-0` asks for everything of this epoch, so an event
+          // published between the snapshot and the stream's start is not missed.
+          this._openStream(generation, snapshot.lastEventId ?? `${snapshot.epoch}-0`);
         },
         (error: unknown) => {
           if (generation !== this._streamGeneration) return;

@@ -1,0 +1,380 @@
+// One EventSource per tab against the shared hub, side by side in one run, in real Chromium.
+import { readdir, readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { launchProfile, logIn, type Profile } from '../test/support/browser';
+import { startServer, type RunningServer } from '../test/support/server';
+import { startCountingProxy, type CountingProxy } from '../test/support/tcp-proxy';
+import { ms, quantile, table, writeResult } from './report';
+
+/** Tab counts compared (issue: 1, 6, 10, 20, 50). */
+const TAB_COUNTS = (process.env.BENCH_TABS ?? '1,6,10,20,50').split(',').map(Number);
+/** Ingest rate for the latency runs: the target is p99 ≤ 50 ms in 20 tabs at this rate. */
+const LATENCY_RATE_PER_S = 200;
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_S ?? 5);
+/** Offered load for the throughput run: above the ≥ 5,000 ev/s target, to see where it saturates. */
+const THROUGHPUT_RATE_PER_S = Number(process.env.BENCH_THROUGHPUT_RATE ?? 6_000);
+const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_S ?? 10);
+const THROUGHPUT_TABS = 10;
+/** The memory run: 10 tabs at 200 ev/s for five minutes (issue), sampled every 30 s. */
+const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_S ?? 300);
+const MEMORY_SAMPLE_S = 30;
+/** A request from the last tab that takes longer than this is reported as stalled. */
+const FETCH_TIMEOUT_MS = 5_000;
+const TRUCKS = Array.from({ length: 20 }, (_, i) => `acme-${String(i + 1).padStart(2, '0')}`);
+
+
+interface Painted {
+  [eventId: string]: number;
+}
+
+declare global {
+  interface Window {
+    __painted?: Painted;
+    __longTasks?: number[];
+  }
+}
+
+async function settle(msToWait: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, msToWait));
+}
+
+async function gauge(): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('fleetwire_sse_connections{tenant="acme"}'));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+/** Ingests at `rate` events/s for `seconds`, spread over the fleet; returns send time per event id. */
+async function drive(rate: number, seconds: number, speed = 60): Promise<Map<string, number>> {
+  const sentAt = new Map<string, number>();
+  const tickMs = 50;
+  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+  const ticks = Math.round((seconds * 1000) / tickMs);
+  let n = 0;
+  const start = Date.now();
+  const inflight: Promise<void>[] = [];
+  for (let tick = 0; tick < ticks; tick += 1) {
+    const items = Array.from({ length: perTick }, () => {
+      n += 1;
+      return { truckId: TRUCKS[n % TRUCKS.length], ts: Date.now(), lat: 51.9, lon: 4.5 + n * 1e-6, speedKph: speed, headingDeg: 90 };
+    });
+    const sent = Date.now();
+    inflight.push(
+      fetch(`${server.url}/api/ingest`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer demo-acme', 'content-type': 'application/json' },
+        body: JSON.stringify(items),
+      }).then(async (r) => {
+        if (!r.ok) throw new Error(`ingest: ${r.status} ${await r.text()}`);
+        for (const id of ((await r.json()) as { ids: string[] }).ids) sentAt.set(id, sent);
+      }),
+    );
+    const next = start + (tick + 1) * tickMs;
+    await settle(Math.max(0, next - Date.now()));
+  }
+  await Promise.all(inflight);
+  return sentAt;
+}
+
+/**
+ * A naive tab: its own EventSource, recording when each event reaches the next frame. Returns null
+ * when the tab cannot even load: every connection the browser allows the host is held by a stream.
+ */
+async function openNaiveTab(profile: Profile): Promise<Page | null> {
+  const page = await profile.context.newPage();
+  try {
+    await page.goto(`${proxy.url}/healthz`, { timeout: FETCH_TIMEOUT_MS });
+  } catch {
+    return null;
+  }
+  await page.evaluate('globalThis.__name ??= (fn) => fn');
+  await page.evaluate(() => {
+    const painted: Painted = {};
+    window.__painted = painted;
+    const source = new EventSource('/api/stream');
+    source.addEventListener('telemetry', (e) => {
+      const id = (e as MessageEvent).lastEventId;
+      requestAnimationFrame(() => (painted[id] = Date.now()));
+    });
+  });
+  return page;
+}
+
+/** A fleetwire tab: records when each truck panel's `data-last-event` changes (the painted event). */
+async function openHubTab(profile: Profile, path: string): Promise<Page> {
+  const page = await profile.context.newPage();
+  await page.goto(proxy.url + path);
+  await page.waitForFunction(() => window.fleetwire?.ready === true, undefined, { timeout: 30_000 });
+  await page.locator('truck-panel').first().waitFor({ timeout: 30_000 });
+  // tsx compiles this file with esbuild's keepNames, whose __name helper does not exist in the page.
+  await page.evaluate('globalThis.__name ??= (fn) => fn');
+  await page.evaluate(() => {
+    const painted: Painted = {};
+    window.__painted = painted;
+    const longTasks: number[] = [];
+    window.__longTasks = longTasks;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) longTasks.push(entry.duration);
+    }).observe({ type: 'longtask' });
+    const observer = new MutationObserver((records) => {
+      const now = Date.now();
+      for (const r of records) {
+        const id = (r.target as Element).getAttribute('data-last-event');
+        if (id && painted[id] === undefined) painted[id] = now;
+      }
+    });
+    const visit = (root: Document | ShadowRoot) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.localName === 'truck-panel') observer.observe(el, { attributes: true, attributeFilter: ['data-last-event'] });
+        if (el.shadowRoot) visit(el.shadowRoot);
+      }
+    };
+    visit(document);
+  });
+  return page;
+}
+
+async function fetchFromLastTab(page: Page): Promise<number | null> {
+  return page.evaluate(async (timeout) => {
+    const start = performance.now();
+    const done = await Promise.race([
+      fetch('/api/me', { cache: 'no-store' }).then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeout)),
+    ]);
+    return done ? performance.now() - start : null;
+  }, FETCH_TIMEOUT_MS);
+}
+
+interface LatencyRow {
+  mode: 'naive' | 'hub';
+  tabs: number;
+  streamConnections: number;
+  serverGauge: number;
+  fetchMs: number | null;
+  p50: number | null;
+  p99: number | null;
+  tabsReceiving: number;
+  samples: number;
+}
+
+async function latencyRun(mode: 'naive' | 'hub', tabs: number): Promise<LatencyRow> {
+  const profile = await launchProfile();
+  try {
+    await logIn(profile.context, proxy.url, 'ana');
+    const pages: (Page | null)[] = [];
+    for (let i = 0; i < tabs; i += 1) {
+      if (mode === 'naive') pages.push(await openNaiveTab(profile));
+      else pages.push(await openHubTab(profile, i % 2 === 0 ? '/' : `/trucks/${TRUCKS[i % TRUCKS.length]}`));
+    }
+    await settle(1_500);
+    const streamConnections = proxy.openStreams();
+    const serverGauge = await gauge();
+    const lastTab = pages.at(-1);
+    const fetchMs = lastTab ? await fetchFromLastTab(lastTab) : null;
+    const sentAt = await drive(LATENCY_RATE_PER_S, LATENCY_SECONDS);
+    await settle(2_000);
+    const latencies: number[] = [];
+    let tabsReceiving = 0;
+    for (const page of pages) {
+      if (!page) continue;
+      const painted = await page.evaluate(() => window.__painted ?? {});
+      let got = 0;
+      for (const [id, at] of Object.entries(painted)) {
+        const sent = sentAt.get(id);
+        if (sent === undefined) continue;
+        latencies.push(at - sent);
+        got += 1;
+      }
+      if (got > 0) tabsReceiving += 1;
+    }
+    return {
+      mode,
+      tabs,
+      streamConnections,
+      serverGauge,
+      fetchMs,
+      p50: quantile(latencies, 0.5),
+      p99: quantile(latencies, 0.99),
+      tabsReceiving,
+      samples: latencies.length,
+    };
+  } finally {
+    await profile.close();
+    const deadline = Date.now() + 10_000;
+    while (proxy.openStreams() > 0 && Date.now() < deadline) await settle(100);
+  }
+}
+
+function seqOf(id: string | null | undefined): number {
+  return id ? Number(id.split('-')[1]) : 0;
+}
+
+async function throughputRun() {
+  const profile = await launchProfile();
+  try {
+    await logIn(profile.context, proxy.url, 'ana');
+    const pages: Page[] = [];
+    for (let i = 0; i < THROUGHPUT_TABS; i += 1) pages.push(await openHubTab(profile, '/'));
+    const before = await pages[0]!.evaluate(async () => window.fleetwire!.diagnostics());
+    // Only what happens under load counts: forget the long tasks of page start-up.
+    for (const page of pages) await page.evaluate(() => window.__longTasks?.splice(0));
+    const start = Date.now();
+    const sentAt = await drive(THROUGHPUT_RATE_PER_S, THROUGHPUT_SECONDS);
+    const offeredEnd = Date.now();
+    const lastId = [...sentAt.keys()].sort((a, b) => seqOf(a) - seqOf(b)).at(-1)!;
+    // Fanned out: every tab's client has the last event.
+    const deadline = Date.now() + 60_000;
+    let fannedOutAt: number | null = null;
+    while (Date.now() < deadline) {
+      const ids = await Promise.all(pages.map((p) => p.evaluate(() => window.fleetwire!.lastEventId)));
+      if (ids.every((id) => seqOf(id) >= seqOf(lastId))) {
+        fannedOutAt = Date.now();
+        break;
+      }
+      await settle(50);
+    }
+    // Persisted: IndexedDB holds every event (history of a truck is bounded far above this run).
+    let persistedAt: number | null = null;
+    let stored = 0;
+    while (Date.now() < deadline) {
+      stored = (await pages[0]!.evaluate(async () => window.fleetwire!.diagnostics())).eventsStored;
+      if (stored - before.eventsStored >= sentAt.size) {
+        persistedAt = Date.now();
+        break;
+      }
+      await settle(100);
+    }
+    const longTasks = (await Promise.all(pages.map((p) => p.evaluate(() => window.__longTasks ?? [])))).flat();
+    const events = sentAt.size;
+    return {
+      tabs: THROUGHPUT_TABS,
+      offeredPerSec: THROUGHPUT_RATE_PER_S,
+      events,
+      ingestSeconds: (offeredEnd - start) / 1000,
+      fannedOutPerSec: fannedOutAt ? events / ((fannedOutAt - start) / 1000) : null,
+      persistedPerSec: persistedAt ? events / ((persistedAt - start) / 1000) : null,
+      longTasksOver50ms: longTasks.filter((d) => d > 50).length,
+      longestTaskMs: longTasks.length ? Math.max(...longTasks) : 0,
+    };
+  } finally {
+    await profile.close();
+  }
+}
+
+/** Resident memory of every Chromium process of a profile, in MiB. */
+async function profileRssMiB(profile: Profile): Promise<number> {
+  let kib = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmdline.includes(profile.dir)) continue;
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      kib += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return Math.round(kib / 1024);
+}
+
+async function memoryRun() {
+  const profile = await launchProfile();
+  try {
+    await logIn(profile.context, proxy.url, 'ana');
+    const pages: Page[] = [];
+    for (let i = 0; i < 10; i += 1) pages.push(await openHubTab(profile, i % 2 === 0 ? '/' : `/trucks/${TRUCKS[i]}`));
+    const cdp = await profile.context.newCDPSession(pages[0]!);
+    await cdp.send('Performance.enable');
+    const samples: { atS: number; rssMiB: number; tabHeapMiB: number; eventsStored: number }[] = [];
+    const start = Date.now();
+    const load = drive(LATENCY_RATE_PER_S, MEMORY_SECONDS);
+    for (let t = 0; t <= MEMORY_SECONDS; t += MEMORY_SAMPLE_S) {
+      await settle(Math.max(0, start + t * 1000 - Date.now()));
+      const metrics = (await cdp.send('Performance.getMetrics')).metrics;
+      const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
+      const diag = await pages[0]!.evaluate(async () => window.fleetwire!.diagnostics());
+      samples.push({
+        atS: Math.round((Date.now() - start) / 1000),
+        rssMiB: await profileRssMiB(profile),
+        tabHeapMiB: Math.round((heap / 2 ** 20) * 10) / 10,
+        eventsStored: diag.eventsStored,
+      });
+      console.log('memory sample', samples.at(-1));
+    }
+    await load;
+    return samples;
+  } finally {
+    await profile.close();
+  }
+}
+
+const server: RunningServer = await startServer({ LOG_LEVEL: 'error' });
+const proxy: CountingProxy = await startCountingProxy(server.port);
+try {
+  const rows: LatencyRow[] = [];
+  for (const tabs of TAB_COUNTS) {
+    for (const mode of ['naive', 'hub'] as const) {
+      const row = await latencyRun(mode, tabs);
+      console.log(row);
+      rows.push(row);
+    }
+  }
+  const throughput = await throughputRun();
+  console.log(throughput);
+  const memory = MEMORY_SECONDS > 0 ? await memoryRun() : [];
+
+  const first = memory[1] ?? memory[0];
+  const last = memory.at(-1);
+  const md = `## Hub: one stream per browser vs one EventSource per tab
+
+Real Chromium (headless, one profile per row) through a counting TCP proxy in front of one fleetwire
+server. **naive**: every tab opens its own \`EventSource('/api/stream')\`. **hub**: fleetwire tabs
+(half on \`/\`, half on \`/trucks/<id>\`) sharing the SharedWorker hub. *Stream connections* are counted by
+the proxy (the server's \`fleetwire_sse_connections\` gauge agrees: column *gauge*). *fetch from last tab*
+is \`fetch('/api/me')\` from the newest tab (stalled = no answer, or the tab itself did not load, within
+${FETCH_TIMEOUT_MS / 1000} s).
+*ingest→painted* runs ${LATENCY_RATE_PER_S} ev/s for ${LATENCY_SECONDS} s: from the ingest request being sent to the
+truck panel's \`data-last-event\` changing (hub) or the next animation frame after the event (naive).
+
+${table(
+  ['tabs', 'mode', 'stream connections', 'gauge', 'fetch from last tab', 'ingest→painted p50', 'p99', 'tabs receiving'],
+  rows.map((r) => [r.tabs, r.mode, r.streamConnections, r.serverGauge, r.fetchMs === null ? 'stalled' : ms(r.fetchMs), ms(r.p50), ms(r.p99), `${r.tabsReceiving}/${r.tabs}`]),
+)}
+
+Targets: 1 connection for 50 tabs; fetch < 100 ms with 20 tabs; ingest→painted p99 ≤ 50 ms in 20 tabs at 200 ev/s.
+
+### Hub throughput
+
+${throughput.offeredPerSec} ev/s offered for ${THROUGHPUT_SECONDS} s (${throughput.events} events) to ${throughput.tabs} dashboard tabs.
+
+${table(
+  ['fanned out to all tabs', 'persisted to IndexedDB', 'long tasks > 50 ms (all tabs)', 'longest task'],
+  [[
+    throughput.fannedOutPerSec === null ? 'did not finish' : `${Math.round(throughput.fannedOutPerSec)} ev/s`,
+    throughput.persistedPerSec === null ? 'did not finish' : `${Math.round(throughput.persistedPerSec)} ev/s`,
+    throughput.longTasksOver50ms,
+    ms(throughput.longestTaskMs),
+  ]],
+)}
+
+Target: ≥ 5,000 ev/s through the hub with no long task > 50 ms. Rates are events over the time from the
+first ingest request to the moment the last event was in every tab (or in IndexedDB), so they include
+the server's ingest.
+
+### Hub memory over time
+
+10 tabs at ${LATENCY_RATE_PER_S} ev/s for ${MEMORY_SECONDS} s. RSS is every Chromium process of the profile (browser,
+renderers, the SharedWorker); heap is one dashboard tab's JS heap.
+
+${table(
+  ['t', 'Chromium RSS', 'tab JS heap', 'events stored'],
+  memory.map((s) => [`${s.atS} s`, `${s.rssMiB} MiB`, `${s.tabHeapMiB} MiB`, s.eventsStored]),
+)}
+${first && last ? `\nRSS from ${first.atS} s to ${last.atS} s: ${first.rssMiB} → ${last.rssMiB} MiB (${Math.round(((last.rssMiB - first.rssMiB) / first.rssMiB) * 100)} %).` : ''}
+`;
+  await writeResult('hub', { rows, throughput, memory }, md);
+} finally {
+  await proxy.close();
+  await server.stop();
+}
