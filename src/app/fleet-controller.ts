@@ -39,8 +39,6 @@ export class FleetController implements ReactiveController {
   private _frame: number | null = null;
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private readonly _views = new Map<string, { version: number; tick: number; view: TruckView }>();
-  /** Bumped on every batch that changed anything: hosts can key memoised lists on it. */
-  revision = 0;
 
   constructor(host: ReactiveControllerHost, options: FleetControllerOptions = {}) {
     this._host = host;
@@ -59,7 +57,6 @@ export class FleetController implements ReactiveController {
     this._client = client;
     this._versions.clear();
     this._views.clear();
-    this.revision++;
     if (this._connected) this._attach();
     this._host.requestUpdate();
   }
@@ -225,7 +222,6 @@ export class FleetController implements ReactiveController {
     this._pending = new Set();
     this._pendingAll = false;
     for (const id of ids) this._versions.set(id, this.version(id) + 1);
-    this.revision++;
     this._host.requestUpdate();
   }
 }
