@@ -59,6 +59,12 @@ export interface HubEnvironment {
   postMany?(links: TabLink[], message: HubToTab): void;
   /** Called when no tab has been attached for IDLE_CLOSE_MS and the stream is closed. */
   onIdle?(): void;
+  /**
+   * Resolves once this hub may hold the browser's one stream, and keeps that right until `signal`
+   * aborts; `onWanted` runs when another hub waits for it. Hubs of two builds (an update switching
+   * windows one by one) then never stream at the same time. Without it the hub streams at once.
+   */
+  holdStream?(signal: AbortSignal, onWanted: () => void): Promise<void>;
   /** Whether the browser believes it is online. */
   isOnline?(): boolean;
   now?(): number;
@@ -112,6 +118,12 @@ export class FleetHub {
   private _streamsOpened = 0;
   /** Bumped whenever the stream is (re)opened or closed: callbacks of an older stream are ignored. */
   private _streamGeneration = 0;
+  /** This hub's turn to stream (env.holdStream): requested once, held until shutdown. */
+  private _streamTurn: Promise<void> | null = null;
+  private _streamTurnAbort: AbortController | null = null;
+  private _streamTurnHeld = false;
+  /** Another hub waits for the stream: hand it over as soon as no tab is left. */
+  private _streamWanted = false;
 
   private _fanout: StreamEvent[] = [];
   private _fanoutTimer: ReturnType<typeof setTimeout> | null = null;
@@ -178,7 +190,8 @@ export class FleetHub {
     for (const call of tab.calls.values()) call.abort();
     tab.queue = [];
     tab.onDetach?.();
-    if (this._tabs.size === 0) this._scheduleIdle();
+    if (this._tabs.size === 0 && this._streamWanted) this._closeNow();
+    else if (this._tabs.size === 0) this._scheduleIdle();
   }
 
   /** Closes the stream and flushes what waits to be stored; the hub can be used again afterwards. */
@@ -189,6 +202,12 @@ export class FleetHub {
     this._pruneTimer = null;
     await this._flushPersist();
     await this._io;
+    // Last: the next hub to stream starts from everything this one stored.
+    this._streamTurnAbort?.abort();
+    this._streamTurnAbort = null;
+    this._streamTurn = null;
+    this._streamTurnHeld = false;
+    this._streamWanted = false;
   }
 
   // ---- tabs -------------------------------------------------------------------------------
@@ -360,6 +379,35 @@ export class FleetHub {
     }, IDLE_CLOSE_MS);
   }
 
+  /** No tab is left and another build's hub waits for the stream: give it up now, not after IDLE_CLOSE_MS. */
+  private _closeNow(): void {
+    this._cancelIdle();
+    void this.shutdown().then(() => {
+      if (this._tabs.size === 0) this._env.onIdle?.();
+      // A tab came back while the stream was handed over: queue for the next turn.
+      else if (this._session) this._startStream();
+    });
+  }
+
+  private _onStreamWanted(): void {
+    this._streamWanted = true;
+    if (this._tabs.size === 0) this._closeNow();
+  }
+
+  /** Resolves when this hub may stream (at once without env.holdStream). */
+  private _waitForStreamTurn(): Promise<void> | null {
+    const hold = this._env.holdStream;
+    if (!hold || this._streamTurnHeld) return null;
+    if (!this._streamTurn) {
+      const abort = new AbortController();
+      this._streamTurnAbort = abort;
+      this._streamTurn = hold(abort.signal, () => this._onStreamWanted()).then(() => {
+        if (!abort.signal.aborted) this._streamTurnHeld = true;
+      });
+    }
+    return this._streamTurn;
+  }
+
   private _cancelIdle(): void {
     if (this._idleTimer) clearTimeout(this._idleTimer);
     this._idleTimer = null;
@@ -381,7 +429,8 @@ export class FleetHub {
       // Someone else logged in in this browser: tabs of the previous operator go back to login.
       const previous = this._session;
       this._endSession();
-      previous.storage.close();
+      // Writes of the previous operator still queued finish first, into their own database.
+      void this._io.then(() => previous.storage.close());
       for (const tab of this._tabs.values()) {
         if (tab.helloed) {
           tab.helloed = false;
@@ -464,11 +513,11 @@ export class FleetHub {
     const session = this._session;
     this._postAll({ type: 'logged-out', reason: 'expired' });
     for (const tab of this._tabs.values()) tab.helloed = false;
-    void this._flushPersist().then(() => {
-      this._endSession();
-      // The stored view stays until another operator logs in (design.md).
-      session?.storage.close();
-    });
+    // What was received is stored before the session ends: the stored view stays until another
+    // operator logs in (design.md).
+    const flushed = this._flushPersist();
+    this._endSession();
+    void flushed.then(() => session?.storage.close());
   }
 
   // ---- stream -----------------------------------------------------------------------------
@@ -480,6 +529,19 @@ export class FleetHub {
   private _startStream(): void {
     this._stopStream();
     const generation = ++this._streamGeneration;
+    const turn = this._waitForStreamTurn();
+    if (turn) {
+      // Another build's hub still streams (an update in progress): start once it has let go.
+      turn.then(
+        () => {
+          if (generation === this._streamGeneration && this._session) this._startStream();
+        },
+        () => {
+          // Aborted by shutdown: nothing to start.
+        },
+      );
+      return;
+    }
     const resumeFrom = this._lastEventId;
     if (!resumeFrom) {
       // Nothing stored yet: take a snapshot first, then stream from exactly after it.
@@ -632,7 +694,7 @@ export class FleetHub {
       this._sendSnapshot(tab);
     }
     const session = this._session;
-    if (session) this._enqueueIo(() => session.storage.replace(snapshot));
+    if (session) this._enqueueIo(session, () => session.storage.replace(snapshot));
   }
 
   // ---- fan-out ----------------------------------------------------------------------------
@@ -687,8 +749,9 @@ export class FleetHub {
 
   // ---- persistence ------------------------------------------------------------------------
 
-  private _enqueueIo(work: () => Promise<void>): Promise<void> {
-    const run = this._io.then(work).catch((error: unknown) => this._onStorageError(error));
+  /** Queues a storage operation of `session`; its failure concerns that session only. */
+  private _enqueueIo(session: Session, work: () => Promise<void>): Promise<void> {
+    const run = this._io.then(work).catch((error: unknown) => this._onStorageError(session, error));
     this._io = run;
     return run;
   }
@@ -707,8 +770,9 @@ export class FleetHub {
     const lastEventId = this._lastEventId;
     this._pending = [];
     this._dirty = new Set();
-    return this._enqueueIo(async () => {
-      if (this._session !== session) return;
+    // Written to the session's own storage even if the session has ended since (expiry, another
+    // operator): those events were accepted for it. Logout empties `_pending` before deleting.
+    return this._enqueueIo(session, async () => {
       try {
         await session.storage.append({ events, trucks, lastEventId });
       } catch (error) {
@@ -723,17 +787,16 @@ export class FleetHub {
   private _persistMeta<K extends 'prefs' | 'ackedAlerts'>(key: K, value: K extends 'prefs' ? Prefs : string[]): void {
     const session = this._session;
     if (!session) return;
-    this._enqueueIo(() => session.storage.setMeta(key, value as never));
+    this._enqueueIo(session, () => session.storage.setMeta(key, value as never));
   }
 
   private _prune(): void {
     const session = this._session;
-    if (session) this._enqueueIo(() => session.storage.prune());
+    if (session) this._enqueueIo(session, () => session.storage.prune());
   }
 
-  private _onStorageError(error: unknown): void {
-    const session = this._session;
-    if (!session || session.storage.mode === 'memory') {
+  private _onStorageError(session: Session, error: unknown): void {
+    if (session !== this._session || session.storage.mode === 'memory') {
       console.error('fleetwire hub: storage failed', error);
       return;
     }
