@@ -1,19 +1,27 @@
 /**
- * Fan-out of a tenant's bus events to its open streams: one bus subscription per tenant, one
- * encoded buffer per batch written to every client, one heartbeat timer for all clients, and
- * slow clients cut before they hold megabytes of unsent events.
+ * Fan-out of a tenant's bus events to its open streams. The path is built to stay cheap at
+ * thousands of clients per process:
+ * - one bus subscription per tenant; events published in the same event-loop turn are queued and
+ *   flushed together on `setImmediate`, so a busy server writes bigger batches, not more of them;
+ * - each flush is serialized and framed for the wire once per tenant (`wireBatch`), and that very
+ *   Buffer is written to every client's socket: one write per client per flush, nothing allocated
+ *   per client beyond what the socket write itself needs;
+ * - one heartbeat timer sweeps every client (no per-client timers);
+ * - a client's unsent bytes are bounded: a write that would take them past the bound cuts the
+ *   client instead (it reconnects and resumes by id).
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { compareEventIds } from '../../src/shared/events';
 import type { Bus, BusEvent } from '../bus';
 import type { FleetwireMetrics } from '../metrics';
-import { HEARTBEAT_FRAME, batchFrame, eventFrame } from './sse';
+import { HEARTBEAT_WIRE, wireBatch, wireFrame, type WireFrame } from './sse';
 
 /**
- * A client whose unsent bytes pass this bound is disconnected (it resumes by id). 1 MiB is ~3,000
- * events: minutes of a busy tenant, far beyond a healthy client's jitter, small enough that a
- * thousand stuck clients cannot take a gigabyte.
+ * A client whose unsent bytes would pass this bound is disconnected (it resumes by id). 1 MiB is
+ * ~3,000 events: minutes of a busy tenant, far beyond a healthy client's jitter, small enough that a
+ * thousand stuck clients cannot take a gigabyte (and the bytes are mostly shared frames anyway).
  */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** Live events queued for a client still catching up on a replay; past this it is cut like a slow one. */
@@ -26,13 +34,32 @@ export interface StreamClient {
   readonly tenant: string;
   readonly sid: string;
   readonly res: ServerResponse;
-  /** Live events that arrived while the client was replaying; null once live. */
-  pending: BusEvent[] | null;
+  /** Live batches that arrived while the client was replaying (shared with other clients); null once live. */
+  pending: (readonly BusEvent[])[] | null;
+  /** Events in `pending`. */
+  pendingEvents: number;
+  /**
+   * Newest event id the client already has from its catch-up; live batches up to it are skipped.
+   * Null once a newer batch went out (or when there was no catch-up).
+   */
+  sentThrough: string | null;
+  /** Most unsent bytes the server ever held for this client, measured right after each write. */
+  peakBufferedBytes: number;
   closed: boolean;
 }
 
+/** A client with the transport details the broadcaster needs. */
+interface Stream extends StreamClient {
+  readonly socket: Socket;
+  /** HTTP/1.1 chunked response (else close-delimited HTTP/1.0): which shape of a WireFrame to write. */
+  readonly chunked: boolean;
+}
+
 interface Channel {
-  clients: Set<StreamClient>;
+  readonly tenant: string;
+  readonly clients: Set<Stream>;
+  /** Batches published since the last flush, in id order. */
+  queue: (readonly BusEvent[])[];
   unsubscribe: () => void;
 }
 
@@ -48,6 +75,9 @@ export interface BroadcasterOptions {
 /** Owns every open stream of the app. */
 export class Broadcaster {
   private readonly channels = new Map<string, Channel>();
+  /** Channels with queued batches; flushed together on the next `setImmediate`. */
+  private readonly dirty = new Set<Channel>();
+  private flushScheduled = false;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly maxBufferedBytes: number;
 
@@ -65,17 +95,38 @@ export class Broadcaster {
     return n;
   }
 
+  /** The open streams right now (diagnostics and tests). */
+  streams(): StreamClient[] {
+    const out: StreamClient[] = [];
+    for (const c of this.channels.values()) out.push(...c.clients);
+    return out;
+  }
+
   /**
-   * Registers a stream. With `catchingUp`, live events are queued until `goLive`, so nothing
-   * published during a replay is lost or sent twice.
+   * Registers a stream whose headers were already written. With `catchingUp`, live events are
+   * queued until `goLive`, so nothing published during a replay is lost or sent twice.
    */
   attach(tenant: string, sid: string, res: ServerResponse, catchingUp: boolean): StreamClient {
-    const client: StreamClient = { tenant, sid, res, pending: catchingUp ? [] : null, closed: false };
+    const client: Stream = {
+      tenant,
+      sid,
+      res,
+      socket: res.socket as Socket,
+      // Decided by Node when the headers were written: HTTP/1.1 without a length is chunked.
+      chunked: res.chunkedEncoding,
+      pending: catchingUp ? [] : null,
+      pendingEvents: 0,
+      sentThrough: null,
+      peakBufferedBytes: 0,
+      closed: res.socket === null || res.destroyed,
+    };
+    if (client.closed) return client;
     let channel = this.channels.get(tenant);
     if (!channel) {
-      const clients = new Set<StreamClient>();
-      channel = { clients, unsubscribe: this.options.bus.subscribe(tenant, (events) => this.fanOut(tenant, clients, events)) };
-      this.channels.set(tenant, channel);
+      const created: Channel = { tenant, clients: new Set(), queue: [], unsubscribe: () => undefined };
+      created.unsubscribe = this.options.bus.subscribe(tenant, (events) => this.enqueue(created, events));
+      this.channels.set(tenant, created);
+      channel = created;
     }
     channel.clients.add(client);
     this.options.metrics.sseConnections.inc({ tenant });
@@ -85,31 +136,38 @@ export class Broadcaster {
 
   /** Writes replayed events honouring backpressure; resolves false if the client went away. */
   async replay(client: StreamClient, events: readonly BusEvent[]): Promise<boolean> {
-    for (let i = 0; i < events.length && !client.closed; i += REPLAY_CHUNK_EVENTS) {
-      const chunk = events.slice(i, i + REPLAY_CHUNK_EVENTS);
-      const ok = client.res.write(batchFrame(chunk));
-      this.options.metrics.eventsDelivered.inc({ tenant: client.tenant }, chunk.length);
-      if (!ok && !client.closed) await Promise.race([once(client.res, 'drain'), once(client.res, 'close')]);
+    const stream = client as Stream;
+    for (let i = 0; i < events.length && !stream.closed; i += REPLAY_CHUNK_EVENTS) {
+      const wire = wireBatch(events.slice(i, i + REPLAY_CHUNK_EVENTS));
+      const ok = stream.socket.write(stream.chunked ? wire.chunk : wire.bare);
+      this.notePeak(stream);
+      this.options.metrics.eventsDelivered.inc({ tenant: stream.tenant }, wire.events);
+      if (!ok && !stream.closed) await Promise.race([once(stream.socket, 'drain'), once(stream.res, 'close')]);
     }
-    return !client.closed;
+    return !stream.closed;
   }
 
-  /** Writes one buffer to a client; false (and the client cut) when it is too far behind. */
+  /** Writes SSE bytes (e.g. a reset) to one client; false (and the client cut) when it is too far behind. */
   write(client: StreamClient, frame: Buffer): boolean {
-    if (client.closed || client.res.destroyed) return false;
-    client.res.write(frame);
-    return this.checkBacklog(client);
+    return this.send(client as Stream, wireFrame(frame));
   }
 
-  /** Ends the catch-up: sends queued live events newer than `afterId` and switches the client to live. */
+  /**
+   * Ends the catch-up: sends queued live events newer than `afterId` (the newest id the client has)
+   * and switches the client to live.
+   */
   goLive(client: StreamClient, afterId: string | null): void {
     const pending = client.pending ?? [];
     client.pending = null;
+    client.pendingEvents = 0;
     if (client.closed) return;
-    const fresh = afterId === null ? pending : pending.filter((e) => compareEventIds(e.id, afterId) > 0);
-    if (fresh.length > 0) {
+    const fresh: BusEvent[] = [];
+    for (const batch of pending) for (const e of batch) if (afterId === null || compareEventIds(e.id, afterId) > 0) fresh.push(e);
+    const newest = fresh.length > 0 ? (fresh[fresh.length - 1] as BusEvent).id : afterId;
+    // Batches still queued for the next flush may hold events the catch-up already sent.
+    client.sentThrough = newest;
+    if (fresh.length > 0 && this.send(client as Stream, wireBatch(fresh))) {
       this.options.metrics.eventsDelivered.inc({ tenant: client.tenant }, fresh.length);
-      this.write(client, batchFrame(fresh));
     }
   }
 
@@ -128,9 +186,10 @@ export class Broadcaster {
     }
   }
 
-  private detach(client: StreamClient): void {
+  private detach(client: Stream): void {
     if (client.closed) return;
     client.closed = true;
+    client.pending = null;
     const channel = this.channels.get(client.tenant);
     if (!channel) return;
     channel.clients.delete(client);
@@ -138,35 +197,93 @@ export class Broadcaster {
     if (channel.clients.size === 0) {
       channel.unsubscribe();
       this.channels.delete(client.tenant);
+      this.dirty.delete(channel);
     }
   }
 
-  private fanOut(tenant: string, clients: Set<StreamClient>, events: readonly BusEvent[]): void {
-    if (clients.size === 0 || events.length === 0) return;
-    const end = this.options.metrics.fanoutSeconds.startTimer({ tenant });
-    // Encoded once for the whole tenant: every client gets the very same bytes.
-    const frame = events.length === 1 ? eventFrame(events[0] as BusEvent) : batchFrame(events);
+  /** Bus listener: queue the batch; the flush runs once the current event-loop turn's I/O is done. */
+  private enqueue(channel: Channel, events: readonly BusEvent[]): void {
+    if (events.length === 0) return;
+    channel.queue.push(events);
+    this.dirty.add(channel);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      // setImmediate, not nextTick: it runs after every socket read of this turn, so all ingests
+      // that arrived together go out as one write per client.
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const channels = [...this.dirty];
+    this.dirty.clear();
+    for (const channel of channels) {
+      const batches = channel.queue;
+      channel.queue = [];
+      if (this.channels.get(channel.tenant) === channel) this.fanOut(channel, batches);
+    }
+  }
+
+  private fanOut(channel: Channel, batches: (readonly BusEvent[])[]): void {
+    const events = batches.length === 1 ? (batches[0] as readonly BusEvent[]) : batches.flat();
+    if (channel.clients.size === 0 || events.length === 0) return;
+    const end = this.options.metrics.fanoutSeconds.startTimer({ tenant: channel.tenant });
+    // Serialized and framed once for the whole tenant: every client gets the very same bytes.
+    const wire = wireBatch(events);
     let delivered = 0;
-    for (const client of clients) {
+    for (const client of channel.clients) {
       if (client.pending) {
-        client.pending.push(...events);
-        if (client.pending.length > MAX_PENDING_EVENTS) this.cut(client, client.res.writableLength);
+        client.pending.push(events);
+        client.pendingEvents += events.length;
+        if (client.pendingEvents > MAX_PENDING_EVENTS) this.cut(client, client.res.writableLength);
         continue;
       }
-      if (this.write(client, frame)) delivered += events.length;
+      if (client.sentThrough !== null) {
+        delivered += this.sendAfterCatchUp(client, events, wire);
+        continue;
+      }
+      if (this.send(client, wire)) delivered += wire.events;
     }
-    this.options.metrics.eventsDelivered.inc({ tenant }, delivered);
+    this.options.metrics.eventsDelivered.inc({ tenant: channel.tenant }, delivered);
     end();
   }
 
-  private checkBacklog(client: StreamClient): boolean {
-    const buffered = client.res.writableLength;
-    if (buffered <= this.maxBufferedBytes) return true;
-    this.cut(client, buffered);
-    return false;
+  /** The first live batches of a client that just caught up: skip what it already has. */
+  private sendAfterCatchUp(client: Stream, events: readonly BusEvent[], wire: WireFrame): number {
+    const after = client.sentThrough as string;
+    if (compareEventIds((events[events.length - 1] as BusEvent).id, after) <= 0) return 0;
+    client.sentThrough = null;
+    if (compareEventIds((events[0] as BusEvent).id, after) > 0) return this.send(client, wire) ? wire.events : 0;
+    const own = wireBatch(events.filter((e) => compareEventIds(e.id, after) > 0));
+    return this.send(client, own) ? own.events : 0;
   }
 
-  private cut(client: StreamClient, buffered: number): void {
+  /** One write of a shared frame to one client, unless that would take its unsent bytes past the bound. */
+  private send(client: Stream, wire: WireFrame): boolean {
+    if (client.closed) return false;
+    if (client.socket.destroyed) {
+      this.detach(client);
+      return false;
+    }
+    const bytes = client.chunked ? wire.chunk : wire.bare;
+    const buffered = client.res.writableLength;
+    // An empty buffer always takes the frame, however large: a big burst is not a slow client.
+    if (buffered > 0 && buffered + bytes.length > this.maxBufferedBytes) {
+      this.cut(client, buffered);
+      return false;
+    }
+    client.socket.write(bytes);
+    this.notePeak(client);
+    return true;
+  }
+
+  private notePeak(client: Stream): void {
+    const buffered = client.res.writableLength;
+    if (buffered > client.peakBufferedBytes) client.peakBufferedBytes = buffered;
+  }
+
+  private cut(client: Stream, buffered: number): void {
     if (client.closed) return;
     this.options.metrics.slowClientDisconnects.inc({ tenant: client.tenant });
     this.options.onSlowClient?.(client, buffered);
@@ -178,7 +295,7 @@ export class Broadcaster {
   private sweep(): void {
     for (const channel of this.channels.values()) {
       for (const client of channel.clients) {
-        if (client.pending === null) this.write(client, HEARTBEAT_FRAME);
+        if (client.pending === null) this.send(client, HEARTBEAT_WIRE);
       }
     }
   }
