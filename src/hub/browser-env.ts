@@ -4,6 +4,12 @@ import type { HubKind } from '../shared/protocol';
 import type { HubEnvironment } from './hub';
 import { eventSourceTransport } from './stream';
 
+/**
+ * Web Lock held by the hub that streams, and the BroadcastChannel on which a hub waiting for it
+ * says so: one `/api/stream` per browser profile even while an update switches builds.
+ */
+const STREAM_LOCK = 'fleetwire-stream';
+
 /** Builds the environment both hub hosts share; the host adds what differs (postMany, onIdle). */
 export function browserHubEnvironment(kind: HubKind, version: string): HubEnvironment {
   return {
@@ -21,5 +27,24 @@ export function browserHubEnvironment(kind: HubKind, version: string): HubEnviro
       return estimate?.usage ?? null;
     },
     isOnline: () => navigator.onLine,
+    holdStream(signal, onWanted) {
+      return new Promise<void>((granted, refused) => {
+        const channel = new BroadcastChannel(STREAM_LOCK);
+        let holding = false;
+        channel.onmessage = () => {
+          if (holding) onWanted();
+        };
+        navigator.locks
+          .request(STREAM_LOCK, { signal }, () => {
+            holding = true;
+            granted();
+            return new Promise<void>((release) => signal.addEventListener('abort', () => release(), { once: true }));
+          })
+          .catch(refused)
+          .finally(() => channel.close());
+        // Whoever streams now (the hub of the previous build) lets go once its last tab is gone.
+        channel.postMessage('wanted');
+      });
+    },
   };
 }
