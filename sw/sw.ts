@@ -12,6 +12,11 @@ import { NetworkOnly } from 'workbox-strategies';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (PrecacheEntry | string)[] };
 
+/** Chromium's static routing API (Chromium 123+); not in the WebWorker typings yet. */
+interface RouterInstallEvent extends ExtendableEvent {
+  addRoutes?(rules: { condition: { urlPattern: { pathname: string } }; source: 'network' }[]): Promise<void>;
+}
+
 /** The stream the hub holds; never routed here. */
 const STREAM_PATH = '/api/stream';
 /**
@@ -24,6 +29,29 @@ const API_TIMEOUT_S = 4;
 /** The app's routes (src/app/router.ts), answered with the precached shell. */
 const APP_ROUTES = [/^\/$/, /^\/login\/?$/, /^\/trucks\/[^/]+\/?$/];
 
+/** Stream requests that reached this worker, and those it answered (GET_STATS): the latter stays 0. */
+const stats = { streamFetchEvents: 0, streamResponses: 0 };
+
+self.addEventListener('install', (event: RouterInstallEvent) => {
+  // Where the browser can, it does not even dispatch a fetch event for the stream: it goes
+  // straight to the network. Elsewhere no route below matches it, which has the same effect.
+  // (Chromium 156 applies the rule to pages, not to the hub's SharedWorker: its requests still
+  // come through as fetch events, unanswered.)
+  if (event.addRoutes) event.waitUntil(event.addRoutes([{ condition: { urlPattern: { pathname: STREAM_PATH } }, source: 'network' }]));
+});
+
+// Registered before Workbox's own listener, only to count; it never answers. A fetch event has no
+// "was it answered" property, so the count of answers wraps respondWith on stream requests alone.
+self.addEventListener('fetch', (event: FetchEvent) => {
+  if (new URL(event.request.url).pathname !== STREAM_PATH) return;
+  stats.streamFetchEvents += 1;
+  const respondWith = event.respondWith.bind(event);
+  event.respondWith = (response) => {
+    stats.streamResponses += 1;
+    respondWith(response);
+  };
+});
+
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
 
@@ -35,14 +63,19 @@ registerRoute(({ url, request, sameOrigin }) => {
   return url.pathname !== STREAM_PATH && !request.headers.get('accept')?.includes('text/event-stream');
 }, new NetworkOnly({ networkTimeoutSeconds: API_TIMEOUT_S }));
 
-/** Messages the pages send (workbox-window's `messageSkipWaiting`). */
-type PageMessage = { type: 'SKIP_WAITING' };
+/** Messages the pages send (workbox-window's `messageSkipWaiting`; GET_STATS for support and tests). */
+type PageMessage = { type: 'SKIP_WAITING' } | { type: 'GET_STATS' };
+
+/** The answer to GET_STATS. */
+export type ServiceWorkerStats = typeof stats;
 
 self.addEventListener('message', (event: ExtendableMessageEvent) => {
   const message = event.data as PageMessage | null;
   if (message?.type === 'SKIP_WAITING') {
     // The operator accepted the update in one window; every window reloads on `controllerchange`.
     void self.skipWaiting();
+  } else if (message?.type === 'GET_STATS') {
+    event.ports[0]?.postMessage(stats satisfies ServiceWorkerStats);
   }
 });
 
