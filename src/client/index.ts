@@ -2,6 +2,7 @@
 import type { Me } from '../shared/fleet';
 import type { FleetClientApi } from './api';
 import { FleetClient } from './fleet-client';
+import { alertNotifications } from './notifications';
 
 export type { FleetClientApi, FleetClientEventMap } from './api';
 export { FleetClient } from './fleet-client';
@@ -18,5 +19,7 @@ export function connectFleet(me: Me, options: { trucks: string[] | null }): Flee
   window.fleetwire?.close();
   const client = new FleetClient(me, { trucks: options.trucks, version: __FLEETWIRE_VERSION__ });
   window.fleetwire = client;
+  // Alerts become system notifications once the operator allowed them (one per alert across tabs).
+  alertNotifications.watch(client);
   return client;
 }
