@@ -13,6 +13,8 @@ import './diagnostics-dialog';
 import type { DiagnosticsDialog } from './diagnostics-dialog';
 import { FleetController } from './fleet-controller';
 import { baseStyles } from './shared-styles';
+import './install-button';
+import './notify-button';
 import './stream-indicator';
 import './truck-panel';
 import { compareViews, matchesQuery, type SortKey, type TruckView } from './truck-view';
@@ -105,6 +107,8 @@ export class FleetDashboard extends LitElement {
           <span class="count num">${alerts.total}</span> active ${alerts.total === 1 ? 'alert' : 'alerts'}
         </button>
         <units-switch .prefs=${prefs} @prefs-change=${this._onPrefs}></units-switch>
+        <notify-button></notify-button>
+        <install-button></install-button>
         <button type="button" @click=${this._onDiagnostics}>Diagnostics</button>
         <button type="button" @click=${this._onLogout}>Log out</button>
       </header>
