@@ -68,6 +68,28 @@ const LoginBody = Type.Object(
 );
 type LoginBody = Static<typeof LoginBody>;
 
+/**
+ * The login body, checked as sent: the route's default validator coerces types (`["ana"]` would
+ * become `"ana"`) and strips unknown fields, so a wrong-typed or padded body could log in.
+ */
+function checkLoginBody(body: unknown): { value: LoginBody } | { error: HttpError } {
+  const refuse = (message: string) => ({ error: new HttpError(400, 'invalid_request', message) });
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return refuse('The body must be a JSON object with a username and a password.');
+  }
+  const record = body as Record<string, unknown>;
+  for (const [field, max] of [['username', 100], ['password', 1_000]] as const) {
+    const value = record[field];
+    if (value === undefined) return refuse(`${field} is required in the body.`);
+    if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+      return refuse(`${field} must be a string of 1 to ${max} characters.`);
+    }
+  }
+  const extra = Object.keys(record).find((k) => k !== 'username' && k !== 'password');
+  if (extra !== undefined) return refuse(`"${extra}" is not a field of the body: send only username and password.`);
+  return { value: record as LoginBody };
+}
+
 const MeReply = Type.Object({ username: Type.String(), tenant: Type.String() });
 
 interface SessionPayload {
@@ -172,7 +194,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
 
   app.post(
     '/api/session',
-    { schema: { body: LoginBody, response: { 200: MeReply } } },
+    { schema: { body: LoginBody, response: { 200: MeReply } }, validatorCompiler: () => checkLoginBody },
     async function login(request, reply) {
       const { username, password } = request.body as LoginBody;
       const status = await loginLimiter(request, { increment: false });
