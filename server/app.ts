@@ -1,11 +1,11 @@
 /** Builds the fleetwire Fastify app from a configuration, without listening (tests build one per test). */
 import helmet from '@fastify/helmet';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { AlertEngine } from './alerts';
 import { createBus, type Bus } from './bus';
 import type { Config } from './config';
 import { DEMO_ACCOUNTS, DEMO_DEVICE_KEYS, DEMO_TENANTS, buildDemoFleet } from './demo/fleet';
-import { describeError } from './errors';
+import { clientErrorResponse, describeError } from './errors';
 import { Ingestor } from './ingest';
 import { FleetwireMetrics } from './metrics';
 import alertsPlugin from './plugins/alerts';
@@ -102,6 +102,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     onConstructorPoisoning: 'error',
     schemaErrorFormatter: formatSchemaErrors,
     trustProxy: options.trustProxy ?? false,
+    // Errors of the router (a bad percent escape, an over-long path part) in the same `{error, message}` shape.
+    frameworkErrors: function frameworkError(err, _request, reply) {
+      const { status, body, headers } = describeError(err, INGEST_BODY_LIMIT_BYTES);
+      return (reply as FastifyReply).code(status).headers(headers).send(body);
+    },
+    // Requests Node's HTTP parser cannot read (oversized headers, broken request lines): JSON too.
+    clientErrorHandler: function clientError(err, socket) {
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.end(clientErrorResponse(err as NodeJS.ErrnoException));
+      else socket.destroy();
+    },
   });
   // Only JSON bodies are accepted; any other type is a 415 instead of a string handed to a route.
   app.removeContentTypeParser(['text/plain']);

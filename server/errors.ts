@@ -1,4 +1,5 @@
 /** HTTP errors with a code for programs and a message a person can act on; rendered as `{error, message}`. */
+import { STATUS_CODES } from 'node:http';
 
 /** An error the client can fix (or must be told about); the error handler sends it as JSON. */
 export class HttpError extends Error {
@@ -62,6 +63,21 @@ export function describeError(err: unknown, bodyLimitBytes: number): { status: n
     };
   }
   switch (e.code) {
+    case 'FST_ERR_BAD_URL':
+      return {
+        status: 400,
+        body: {
+          error: 'bad_url',
+          message: `The URL is not validly percent-encoded (${e.message ?? 'bad escape'}): encode each part with encodeURIComponent.`,
+        },
+        headers: {},
+      };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return {
+        status: 414,
+        body: { error: 'uri_too_long', message: 'A part of the URL is too long: truck ids have at most 64 characters.' },
+        headers: {},
+      };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return {
         status: 413,
@@ -96,4 +112,29 @@ export function describeError(err: unknown, bodyLimitBytes: number): { status: n
     return { status: 400, body: { error: 'invalid_json', message: `The body is not acceptable JSON: ${e.message ?? ''}` }, headers: {} };
   }
   return { status, body: { error: CODE_BY_STATUS[status] ?? 'bad_request', message: e.message ?? 'The request was refused.' }, headers: {} };
+}
+
+/** Node's HTTP parser refuses some requests before Fastify sees them; the raw reply, still as `{error, message}`. */
+export function clientErrorResponse(err: { code?: string }): string {
+  let status: number;
+  let body: ErrorBody;
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    body = { error: 'headers_too_large', message: 'The request headers are over the server\'s limit: send fewer or smaller headers (cookies included).' };
+  } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    body = { error: 'request_timeout', message: 'The request took too long to arrive: send it again.' };
+  } else {
+    status = 400;
+    body = { error: 'bad_request', message: `This is not a valid HTTP/1.1 request (${err.code ?? 'unreadable'}): fleetwire could not read it.` };
+  }
+  const json = JSON.stringify(body);
+  return [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(json)}`,
+    'connection: close',
+    '',
+    json,
+  ].join('\r\n');
 }
