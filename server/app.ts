@@ -1,8 +1,8 @@
 /** Builds the fleetwire Fastify app from a configuration, without listening (tests build one per test). */
 import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import { AlertEngine } from './alerts';
-import { createBus, type Bus } from './bus';
+import { AlertEngine, type AlertTracker } from './alerts';
+import { RedisBus, createBus, type Bus } from './bus';
 import type { Config } from './config';
 import { DEMO_ACCOUNTS, DEMO_DEVICE_KEYS, DEMO_TENANTS, buildDemoFleet } from './demo/fleet';
 import { clientErrorResponse, describeError } from './errors';
@@ -17,6 +17,9 @@ import metricsPlugin from './plugins/metrics';
 import simulatorPlugin from './plugins/simulator';
 import staticPlugin from './plugins/static';
 import streamPlugin from './plugins/stream';
+import { RedisAlertTracker } from './redis/alerts';
+import { REVOKE_SIGNAL, RedisRevocations } from './redis/sessions';
+import { RedisFleetStore } from './redis/store';
 import { MemoryFleetStore, type FleetStore } from './store';
 import { Broadcaster } from './stream/broadcaster';
 
@@ -117,12 +120,18 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Only JSON bodies are accepted; any other type is a 415 instead of a string handed to a route.
   app.removeContentTypeParser(['text/plain']);
 
-  const bus = options.bus ?? createBus(config);
-  const store = options.store ?? new MemoryFleetStore();
+  const bus = options.bus ?? createBus(config, app.log);
+  // Redis: connect, read the epoch, start the read loop (throws naming REDIS_URL when unreachable).
+  await bus.start?.();
+  // With Redis, the fleet's state and the alert trackers live in Redis too: every instance answers alike.
+  const redisBus = bus instanceof RedisBus ? bus : null;
+  const store =
+    options.store ?? (redisBus ? new RedisFleetStore(redisBus.redis, redisBus.keys, config.redisUrl) : new MemoryFleetStore());
   // The store is a projection of the bus: it sees every event before any stream does.
   bus.tap((tenant, events) => store.apply(tenant, events));
   const metrics = new FleetwireMetrics({ processMetrics: options.processMetrics, tenants: config.demo ? [...DEMO_TENANTS] : [] });
-  const engine = new AlertEngine();
+  metrics.watchBus(bus);
+  const engine: AlertTracker = redisBus ? new RedisAlertTracker(redisBus.redis, redisBus.keys, config.redisUrl) : new AlertEngine();
   const ingestor = new Ingestor({ bus, store, metrics, alerts: engine, now: options.now });
   const broadcaster = new Broadcaster({
     bus,
@@ -136,6 +145,21 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   const fleet = config.demo ? buildDemoFleet((options.now ?? Date.now)(), config.simTimeScale) : [];
   for (const truck of fleet) await store.putTruck(truck.info);
+  if (redisBus) {
+    // A logout on any instance ends that session's streams on every instance.
+    redisBus.onSignal((kind, value) => {
+      if (kind === REVOKE_SIGNAL) broadcaster.closeSession(value);
+    });
+    redisBus.onEpochChange(() => {
+      // Redis lost its data: open streams hold ids of the lost history, so they end and resume with a
+      // reset; the configured fleet is registered again.
+      if (store instanceof RedisFleetStore) store.forget();
+      broadcaster.endStreams();
+      Promise.all(fleet.map((truck) => store.putTruck(truck.info))).catch((err: unknown) =>
+        app.log.error({ err }, 'could not register the fleet again after Redis lost its data'),
+      );
+    });
+  }
 
   app.setErrorHandler(function handleError(err, request, reply) {
     const { status, body, headers } = describeError(err, INGEST_BODY_LIMIT_BYTES);
@@ -153,19 +177,22 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES } });
   await app.register(metricsPlugin, { metrics });
-  await app.register(healthPlugin);
+  await app.register(healthPlugin, { bus });
   await app.register(authPlugin, {
     sessionSecret: config.sessionSecret,
     accounts: config.demo ? await accountsFrom(DEMO_ACCOUNTS) : [],
     demoAccounts: config.demo ? DEMO_ACCOUNTS : [],
     demoDeviceKeys: config.demo ? Object.keys(DEMO_DEVICE_KEYS) : [],
     onRevoke: (sid) => broadcaster.closeSession(sid),
+    revocations: redisBus ? new RedisRevocations(redisBus) : undefined,
+    rateLimitRedis: redisBus?.redis,
+    rateLimitNameSpace: redisBus?.keys.rateLimit,
   });
   await app.register(fleetPlugin, { bus, store });
   await app.register(ingestPlugin, { ingestor, metrics, deviceKeys: config.demo ? DEMO_DEVICE_KEYS : {} });
   await app.register(streamPlugin, { bus, store, metrics, broadcaster });
   await app.register(staticPlugin, { root: config.staticDir });
-  await app.register(alertsPlugin, { engine, ingestor, store, bus, sweepMs: options.alertSweepMs, now: options.now });
+  await app.register(alertsPlugin, { engine, ingestor, store, bus, sweepMs: options.alertSweepMs });
   if (config.demo) {
     await app.register(simulatorPlugin, {
       ingestor,

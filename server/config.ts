@@ -11,6 +11,8 @@ export interface Config {
   host: string;
   bus: BusKind;
   redisUrl: string;
+  /** Prefix of every Redis key fleetwire writes (several deployments or test runs can share one Redis). */
+  redisPrefix: string;
   /** Demo accounts, device keys, fleet and simulator. */
   demo: boolean;
   /** Simulated telemetry events per second across the whole demo fleet; 0 = simulator off. */
@@ -43,6 +45,8 @@ export const DEFAULT_RETENTION = 50_000;
  * timer drift and keeps idle proxies (often 30–60 s timeouts) from cutting the stream.
  */
 export const DEFAULT_HEARTBEAT_MS = 10_000;
+/** Default prefix of fleetwire's Redis keys. */
+export const DEFAULT_REDIS_PREFIX = 'fleetwire:';
 /** Session secrets shorter than this (characters) are guessable; HMAC keys want ≥ 256 bits. */
 const MIN_SECRET_LENGTH = 32;
 
@@ -86,6 +90,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^rediss?:\/\//.test(redisUrl)) {
     throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${redisUrl}"`);
   }
+  const redisPrefix = env.FLEETWIRE_REDIS_PREFIX?.trim() || DEFAULT_REDIS_PREFIX;
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisPrefix)) {
+    throw new ConfigError(`FLEETWIRE_REDIS_PREFIX must be 1 to 64 letters, digits or ":_.-", got "${redisPrefix}"`);
+  }
   const secretRaw = env.FLEETWIRE_SESSION_SECRET;
   if (secretRaw !== undefined && secretRaw !== '' && secretRaw.length < MIN_SECRET_LENGTH) {
     throw new ConfigError(
@@ -99,6 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     bus: busRaw,
     redisUrl,
+    redisPrefix,
     demo: flagVar(env, 'FLEETWIRE_DEMO', true),
     simRate: numberVar(env, 'FLEETWIRE_SIM_RATE', 5, 0, 10_000),
     simTimeScale: numberVar(env, 'FLEETWIRE_SIM_TIME_SCALE', 1, 1, 100),

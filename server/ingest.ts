@@ -1,8 +1,8 @@
 /** The one ingest path: validation, tenant checks, alerts, publish. The route and the simulator both use it. */
 import type { Alert, Telemetry, TruckInfo } from '../src/shared/fleet';
-import type { Bus, UnpublishedEvent } from './bus';
+import { PublishConflictError, type Bus, type BusEvent, type UnpublishedEvent } from './bus';
 import { HttpError } from './errors';
-import type { AlertEngine } from './alerts';
+import type { AlertTracker, AlertTransaction } from './alerts';
 import type { FleetwireMetrics } from './metrics';
 import type { FleetStore } from './store';
 import { parseTelemetryBody } from './telemetry';
@@ -12,9 +12,16 @@ export interface IngestorDeps {
   bus: Bus;
   store: FleetStore;
   metrics: FleetwireMetrics;
-  alerts: AlertEngine | null;
+  alerts: AlertTracker | null;
   now?: () => number;
 }
+
+/**
+ * Publish attempts when alert trackers changed under us (another instance took a sample of the same
+ * truck at the same moment). Each retry re-reads the trackers; five collisions in a row means
+ * something is badly wrong, and the device is told to retry.
+ */
+export const MAX_PUBLISH_ATTEMPTS = 5;
 
 /** Turns device telemetry into bus events, all-or-nothing, one request at a time per tenant. */
 export class Ingestor {
@@ -49,23 +56,70 @@ export class Ingestor {
       }
       trucks.push(truck);
     }
+    const truckIds = trucks.map((t) => t.id);
     return this.serialized(tenant, async () => {
-      const events: UnpublishedEvent[] = [];
-      const telemetryIndex: number[] = [];
-      const commit = this.deps.alerts?.begin() ?? null;
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i] as Telemetry;
-        telemetryIndex.push(events.length);
-        events.push({ type: 'telemetry', data: item });
-        const changes: Alert[] = commit ? commit.onTelemetry(trucks[i] as TruckInfo, item, this.now()) : [];
-        for (const alert of changes) events.push({ type: 'alert', data: alert });
-      }
-      const published = await this.deps.bus.publish(tenant, events);
-      commit?.commit();
+      let telemetryIndex: number[] = [];
+      const published = await this.publishWithAlerts(tenant, truckIds, (tx) => {
+        const events: UnpublishedEvent[] = [];
+        telemetryIndex = [];
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i] as Telemetry;
+          telemetryIndex.push(events.length);
+          events.push({ type: 'telemetry', data: item });
+          const changes: Alert[] = tx ? tx.onTelemetry(trucks[i] as TruckInfo, item, this.now()) : [];
+          for (const alert of changes) events.push({ type: 'alert', data: alert });
+        }
+        return events;
+      });
       this.count(tenant, published);
       this.deps.metrics.eventsIngested.inc({ tenant }, items.length);
       return telemetryIndex.map((i) => (published[i] as { id: string }).id);
     });
+  }
+
+  /**
+   * Evaluates every tracked truck of a tenant without a sample (no-data alerts) and publishes what
+   * starts or clears; `infoOf` gives each truck's current identity.
+   */
+  async sweepAlerts(tenant: string, infoOf: (truckId: string) => TruckInfo | undefined): Promise<void> {
+    if (!this.deps.alerts) return;
+    await this.serialized(tenant, async () => {
+      const published = await this.publishWithAlerts(tenant, 'all', (tx) =>
+        (tx?.onSweep(this.now(), infoOf) ?? []).map((data) => ({ type: 'alert' as const, data })),
+      );
+      this.count(tenant, published);
+    });
+  }
+
+  /**
+   * Builds events against fresh alert trackers and publishes them with the trackers' new states;
+   * when another instance changed a tracker first, builds again (nothing was published).
+   */
+  private async publishWithAlerts(
+    tenant: string,
+    truckIds: readonly string[] | 'all',
+    build: (tx: AlertTransaction | null) => UnpublishedEvent[],
+  ): Promise<BusEvent[]> {
+    for (let attempt = 1; ; attempt++) {
+      const tx = this.deps.alerts ? await this.deps.alerts.begin(tenant, truckIds) : null;
+      const events = build(tx);
+      const trackerStates = tx?.writes() ?? [];
+      try {
+        const published =
+          trackerStates.length > 0
+            ? await this.deps.bus.publish(tenant, events, { trackerStates })
+            : await this.deps.bus.publish(tenant, events);
+        tx?.commit();
+        return published;
+      } catch (err) {
+        if (!(err instanceof PublishConflictError)) throw err;
+        if (attempt >= MAX_PUBLISH_ATTEMPTS) {
+          throw new HttpError(503, 'busy', 'Other server instances kept updating these trucks at the same moment; nothing was stored. Retry in a second.', {
+            'retry-after': '1',
+          });
+        }
+      }
+    }
   }
 
   /** Publishes events that do not come from devices (alert sweeps, truck updates), in the same per-tenant order. */

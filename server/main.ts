@@ -1,5 +1,6 @@
 /** fleetwire's server entry: reads the environment, listens, and shuts down cleanly on SIGTERM/SIGINT. */
 import { buildApp } from './app';
+import { RedisUnreachableError } from './bus/redis';
 import { ConfigError, loadConfig, type Config } from './config';
 
 /** Longest a shutdown may take before the process exits anyway, ms. */
@@ -18,7 +19,11 @@ async function main(): Promise<void> {
   }
   const app = await buildApp(config, { processMetrics: true });
   if (config.sessionSecretGenerated) {
-    app.log.warn('FLEETWIRE_SESSION_SECRET is not set: using a random secret, so sessions end when the server restarts');
+    app.log.warn(
+      config.bus === 'redis'
+        ? 'FLEETWIRE_SESSION_SECRET is not set: using a random secret, so a session is valid on this instance only and ends when it restarts; give every instance the same secret'
+        : 'FLEETWIRE_SESSION_SECRET is not set: using a random secret, so sessions end when the server restarts',
+    );
   }
 
   let closing = false;
@@ -53,6 +58,10 @@ main().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`fleetwire: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof RedisUnreachableError) {
+    process.stderr.write(`fleetwire: ${err.message}\n`);
+    process.exit(1);
   }
   process.stderr.write(`fleetwire failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);

@@ -1,5 +1,6 @@
 /** fleetwire's Prometheus metrics: one registry per app instance, so tests never share counters. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Bus, BusStats } from './bus';
 
 /** Every metric the server updates, registered on its own registry. */
 export class FleetwireMetrics {
@@ -54,6 +55,26 @@ export class FleetwireMetrics {
     labelNames: ['status'],
     registers: [this.registry],
   });
+
+  /** Adds the read-loop gauges of a bus that has them (Redis); read at scrape time. */
+  watchBus(bus: Pick<Bus, 'stats'>): void {
+    if (!bus.stats) return;
+    const stats = bus.stats.bind(bus);
+    const gauge = (name: string, help: string, read: (s: BusStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read(stats()));
+        },
+      });
+    gauge('fleetwire_bus_read_loop_up', 'Redis read loop: 1 while its last XREAD succeeded, 0 while it is failing and retrying.', (s) => s.readLoopUp);
+    gauge('fleetwire_bus_read_loop_restarts_total', 'Redis read loop: reads that failed and were retried since start.', (s) => s.readLoopRestarts);
+    gauge('fleetwire_bus_lag_seconds', 'Redis bus: delay between appending the newest delivered event and its delivery here.', (s) => s.lagSeconds);
+    gauge('fleetwire_bus_last_read_age_seconds', 'Redis read loop: seconds since an XREAD last returned (stays under the 5 s block when healthy).', (s) => s.sinceLastReadSeconds);
+    gauge('fleetwire_bus_redis_up', 'Redis command connection: 1 when ready, 0 while reconnecting.', (s) => s.connectionUp);
+  }
 
   constructor(options: { processMetrics?: boolean; tenants?: string[] } = {}) {
     // Process metrics start an event-loop monitor; the real server wants them, throwaway test apps do not.

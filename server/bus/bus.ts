@@ -17,8 +17,53 @@ export type BusListener = (events: readonly BusEvent[]) => void;
 export type BusTapListener = (tenant: string, events: readonly BusEvent[]) => void;
 
 /**
- * Carries events per tenant. Implementations: MemoryBus (one process, ring buffer per tenant) and,
- * later, a Redis Streams bus whose ids are global across server instances.
+ * A per-truck record written together with a publish, only if it still holds what the publisher read
+ * (optimistic concurrency between server instances; `expected` null = the record must not exist).
+ */
+export interface GuardedWrite {
+  field: string;
+  expected: string | null;
+  next: string;
+}
+
+/** Extras of a publish. */
+export interface PublishOptions {
+  /** Alert tracker states to store atomically with the events (Redis bus; the memory bus ignores them). */
+  trackerStates?: readonly GuardedWrite[];
+}
+
+/** A guarded write found another value: nothing was published; read again and retry. */
+export class PublishConflictError extends Error {
+  constructor(readonly field: string) {
+    super(`Another server instance changed "${field}" first; the publish was not applied.`);
+    this.name = 'PublishConflictError';
+  }
+}
+
+/** Whether the bus's backing service answers (`/healthz`). */
+export interface BusHealth {
+  ok: boolean;
+  /** What is wrong, in words, when not ok. */
+  message?: string;
+}
+
+/** Read-loop numbers of a bus that reads from a shared log (`/metrics`). */
+export interface BusStats {
+  /** 1 while the read loop's last read succeeded, else 0. */
+  readLoopUp: number;
+  /** Times the read loop failed and started over. */
+  readLoopRestarts: number;
+  /** Seconds between the newest delivered event's append and its local delivery. */
+  lagSeconds: number;
+  /** Seconds since the read loop last returned (data or an empty block). */
+  sinceLastReadSeconds: number;
+  /** 1 while the command connection is ready, else 0. */
+  connectionUp: number;
+}
+
+/**
+ * Carries events per tenant. Implementations: MemoryBus (one process, ring buffer per tenant) and
+ * RedisBus (Redis Streams), whose ids are global across server instances.
  */
 export interface Bus {
   /** `memory` or `redis`, for logs and metrics. */
@@ -29,7 +74,7 @@ export interface Bus {
    */
   readonly epoch: string;
   /** Appends events for a tenant; resolves with the assigned events (ids increasing, input order). */
-  publish(tenant: string, events: readonly UnpublishedEvent[]): Promise<BusEvent[]>;
+  publish(tenant: string, events: readonly UnpublishedEvent[], options?: PublishOptions): Promise<BusEvent[]>;
   /** Listens to a tenant's events published from now on; returns the unsubscribe function. */
   subscribe(tenant: string, listener: BusListener): () => void;
   /** Listens to every tenant; called before per-tenant listeners so projections are current first. */
@@ -43,4 +88,10 @@ export interface Bus {
   lastId(tenant: string): Promise<string | null>;
   /** Stops the bus; publishing afterwards rejects. */
   close(): Promise<void>;
+  /** Connects and starts reading, for buses backed by a service; buildApp awaits it. */
+  start?(): Promise<void>;
+  /** Reachability of the backing service. */
+  health?(): Promise<BusHealth>;
+  /** Read-loop numbers for metrics. */
+  stats?(): BusStats;
 }

@@ -1,18 +1,18 @@
 /** Picks the bus implementation the configuration asks for. */
 import type { Config } from '../config';
-import { ConfigError } from '../config';
 import type { Bus } from './bus';
 import { MemoryBus } from './memory';
+import { RedisBus, type BusLogger } from './redis';
 
-export type { Bus, BusEvent, BusListener, BusTapListener, UnpublishedEvent } from './bus';
+export type { Bus, BusEvent, BusHealth, BusListener, BusStats, BusTapListener, GuardedWrite, PublishOptions, UnpublishedEvent } from './bus';
+export { PublishConflictError } from './bus';
 export { MemoryBus } from './memory';
+export { RedisBus } from './redis';
 
-/** Creates the configured bus; a Redis bus is a drop-in implementation of `Bus`. */
-export function createBus(config: Pick<Config, 'bus' | 'retention'>): Bus {
+/** Creates the configured bus; a RedisBus must be `start()`ed before use (buildApp does). */
+export function createBus(config: Pick<Config, 'bus' | 'retention' | 'redisUrl' | 'redisPrefix'>, log?: BusLogger): Bus {
   if (config.bus === 'redis') {
-    throw new ConfigError(
-      'FLEETWIRE_BUS=redis is not available yet: unset FLEETWIRE_BUS (or set it to "memory") to use the in-memory bus',
-    );
+    return new RedisBus({ url: config.redisUrl, prefix: config.redisPrefix, retention: config.retention, log });
   }
   return new MemoryBus({ retention: config.retention });
 }

@@ -1,7 +1,7 @@
 /** The alert sweep: one timer evaluates every truck without a sample, so silence raises a no-data alert. */
 import type { FastifyInstance } from 'fastify';
 import type { TruckInfo } from '../../src/shared/fleet';
-import type { AlertEngine } from '../alerts';
+import type { AlertTracker } from '../alerts';
 import type { Bus } from '../bus';
 import type { Ingestor } from '../ingest';
 import type { FleetStore } from '../store';
@@ -11,17 +11,15 @@ export const ALERT_SWEEP_MS = 5_000;
 
 /** Options of the alerts plugin. */
 export interface AlertsPluginOptions {
-  engine: AlertEngine;
+  engine: AlertTracker;
   ingestor: Ingestor;
   store: FleetStore;
   bus: Bus;
   sweepMs?: number;
-  now?: () => number;
 }
 
 /** Runs the sweep while the app is up. */
 export default async function alertsPlugin(app: FastifyInstance, options: AlertsPluginOptions): Promise<void> {
-  const now = options.now ?? Date.now;
   let timer: NodeJS.Timeout | null = null;
   let busy = false;
 
@@ -29,12 +27,12 @@ export default async function alertsPlugin(app: FastifyInstance, options: Alerts
     if (busy) return;
     busy = true;
     try {
-      for (const tenant of options.engine.tenants()) {
+      // Every instance sweeps; with shared trackers (Redis) the guarded publish lets one of them
+      // raise each alert, and the others find it already raised when they evaluate again.
+      for (const tenant of await options.engine.tenants()) {
         const snapshot = await options.store.snapshot(tenant, options.bus.epoch);
         const infos = new Map<string, TruckInfo>(snapshot.trucks.map((t) => [t.id, t]));
-        await options.ingestor.publish(tenant, () =>
-          options.engine.sweep(tenant, now(), (id) => infos.get(id)).map((data) => ({ type: 'alert' as const, data })),
-        );
+        await options.ingestor.sweepAlerts(tenant, (id) => infos.get(id));
       }
     } catch (err) {
       app.log.error({ err }, 'alert sweep failed; the next sweep tries again');

@@ -8,6 +8,7 @@ import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
 import Type, { type Static } from 'typebox';
 import type { Me } from '../../src/shared/fleet';
 import type { DemoAccount } from '../demo/fleet';
@@ -36,6 +37,17 @@ export interface Account {
   passwordHash: PasswordHash;
 }
 
+/**
+ * Where logged-out session ids are kept until their cookie would expire, when several server
+ * instances must agree (Redis). Without it, revocations live in this process only.
+ */
+export interface SessionRevocations {
+  /** Records the revocation for every instance; rejects when that is impossible right now. */
+  revoke(sid: string, untilMs: number): Promise<void>;
+  /** Whether any instance revoked the session. */
+  isRevoked(sid: string): Promise<boolean>;
+}
+
 /** Options of the auth plugin. */
 export interface AuthOptions {
   sessionSecret: string;
@@ -46,6 +58,12 @@ export interface AuthOptions {
   demoDeviceKeys: readonly string[];
   /** Called when a session is revoked by logout (the stream plugin closes its streams). */
   onRevoke?: (sid: string) => void;
+  /** Shared revocations (Redis bus); sessions are then valid on every instance sharing the secret. */
+  revocations?: SessionRevocations;
+  /** Counts failed logins in this Redis, so the limit holds across instances. */
+  rateLimitRedis?: Redis;
+  /** Key prefix of the rate limiter in Redis. */
+  rateLimitNameSpace?: string;
 }
 
 declare module 'fastify' {
@@ -143,8 +161,13 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
   const revoked = new Map<string, number>();
 
   await app.register(cookie, { secret: options.sessionSecret });
-  await app.register(rateLimit, { global: false });
-  const loginLimiter = app.createRateLimit({
+  await app.register(
+    rateLimit,
+    options.rateLimitRedis
+      ? { global: false, redis: options.rateLimitRedis, nameSpace: options.rateLimitNameSpace ?? 'fleetwire:rate-limit:', skipOnError: false }
+      : { global: false },
+  );
+  const createdLimiter = app.createRateLimit({
     max: LOGIN_FAILURES_PER_WINDOW,
     timeWindow: LOGIN_WINDOW_MS,
     keyGenerator: (request: FastifyRequest) => {
@@ -152,6 +175,21 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
       return `login|${request.ip}|${String(body?.username ?? '').toLowerCase()}`;
     },
   });
+
+  // A limiter that cannot count (Redis away) refuses logins with 503 rather than letting guesses through.
+  const loginLimiter: typeof createdLimiter = async (request, callOptions) => {
+    try {
+      return await createdLimiter(request, callOptions);
+    } catch (err) {
+      request.log.error({ err }, 'login rate limiter failed');
+      throw new HttpError(
+        503,
+        'login_unavailable',
+        `Logins are paused: the shared login limiter (Redis) does not answer (${(err as Error).message}). Try again in a few seconds.`,
+        { 'retry-after': '2' },
+      );
+    }
+  };
 
   app.decorateRequest('operator', null);
 
@@ -187,6 +225,21 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
   });
 
   app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
+    const op = request.operator;
+    if (op && options.revocations) {
+      let gone: boolean;
+      try {
+        gone = await options.revocations.isRevoked(op.sid);
+      } catch (err) {
+        throw new HttpError(503, 'session_check_unavailable', `Sessions cannot be checked right now (${(err as Error).message}); try again in a few seconds.`, {
+          'retry-after': '2',
+        });
+      }
+      if (gone) {
+        revoked.set(op.sid, Date.now() + SESSION_TTL_MS);
+        request.operator = null;
+      }
+    }
     if (!request.operator) {
       throw new HttpError(401, 'unauthorized', 'You are not logged in, or your session expired: log in at /login.');
     }
@@ -230,13 +283,27 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
 
   app.delete('/api/session', async function logout(request, reply) {
     const op = request.operator;
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' });
     if (op) {
-      revoked.set(op.sid, Date.now() + SESSION_TTL_MS);
-      for (const [sid, until] of revoked) if (until <= Date.now()) revoked.delete(sid);
+      const until = Date.now() + SESSION_TTL_MS;
+      revoked.set(op.sid, until);
+      for (const [sid, t] of revoked) if (t <= Date.now()) revoked.delete(sid);
       options.onRevoke?.(op.sid);
       request.log.info({ username: op.username }, 'operator logged out');
+      if (options.revocations) {
+        try {
+          await options.revocations.revoke(op.sid, until);
+        } catch (err) {
+          request.log.error({ err }, 'could not share a logout with the other instances');
+          throw new HttpError(
+            503,
+            'logout_not_shared',
+            'You are logged out in this browser, but the other server instances could not be told (Redis does not answer); log out again in a few seconds.',
+            { 'retry-after': '2' },
+          );
+        }
+      }
     }
-    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' });
     return reply.code(204).send();
   });
 

@@ -62,7 +62,7 @@ export default async function streamPlugin(app: FastifyInstance, options: Stream
           metrics.streamResets.inc({ tenant: op.tenant });
           const snapshot = await store.snapshot(op.tenant, bus.epoch);
           // `<epoch>-0` means "before the first event": resuming after it replays everything.
-          const id = snapshot.lastEventId ?? `${bus.epoch}-0`;
+          const id = snapshot.lastEventId ?? `${snapshot.epoch}-0`;
           broadcaster.write(client, resetFrame(snapshot, id));
           broadcaster.goLive(client, snapshot.lastEventId);
         } else {

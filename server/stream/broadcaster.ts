@@ -186,6 +186,17 @@ export class Broadcaster {
     }
   }
 
+  /** Ends every open stream but keeps serving (the bus lost its history: clients resume and get a reset). */
+  endStreams(): void {
+    for (const channel of [...this.channels.values()]) {
+      for (const client of [...channel.clients]) {
+        client.res.end();
+        // At once, not on 'close': nothing queued for the lost history may reach it.
+        this.detach(client);
+      }
+    }
+  }
+
   private detach(client: Stream): void {
     if (client.closed) return;
     client.closed = true;

@@ -48,9 +48,9 @@ describe('server process', () => {
   });
 
   it('refuses to start with a clear message on a bad setting', async () => {
-    const redis = await runFailing({ FLEETWIRE_BUS: 'redis' });
+    const redis = await runFailing({ FLEETWIRE_BUS: 'redis', REDIS_URL: 'http://127.0.0.1:6379' });
     expect(redis.code).toBe(2);
-    expect(redis.stderr).toContain('FLEETWIRE_BUS=redis is not available yet');
+    expect(redis.stderr).toContain('REDIS_URL must start with redis://');
     const port = await runFailing({ PORT: 'eighty' });
     expect(port.code).toBe(2);
     expect(port.stderr).toContain('PORT must be a whole number');
