@@ -1,4 +1,4 @@
-// Two test projects: `unit` (pure code and the server through inject/listen) and `browser` (real Chromium).
+// Test projects: `unit` (pure code and the server through inject/listen), `redis` (the Redis bus against real Redis) and `browser` (real Chromium).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -12,6 +12,18 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          // The Redis bus against real Redis servers (the machine's, and private redis-server children).
+          name: 'redis',
+          include: ['test/redis/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 30_000,
+          // Several server processes and redis-servers per file: one file at a time on two cores.
+          fileParallelism: false,
         },
       },
       {

@@ -18,10 +18,12 @@ export interface IngestorDeps {
 
 /**
  * Publish attempts when alert trackers changed under us (another instance took a sample of the same
- * truck at the same moment). Each retry re-reads the trackers; five collisions in a row means
- * something is badly wrong, and the device is told to retry.
+ * truck at the same moment). Each retry re-reads the trackers after a random pause, so two instances
+ * racing on one truck fall out of step; ten collisions in a row and the device is told to retry.
  */
-export const MAX_PUBLISH_ATTEMPTS = 5;
+export const MAX_PUBLISH_ATTEMPTS = 10;
+/** Upper bound of the random pause before a retry, ms (doubling per attempt up to this). */
+const RETRY_JITTER_MAX_MS = 50;
 
 /** Turns device telemetry into bus events, all-or-nothing, one request at a time per tenant. */
 export class Ingestor {
@@ -118,6 +120,8 @@ export class Ingestor {
             'retry-after': '1',
           });
         }
+        const jitterMs = Math.random() * Math.min(2 ** attempt, RETRY_JITTER_MAX_MS);
+        await new Promise((resolve) => setTimeout(resolve, jitterMs));
       }
     }
   }

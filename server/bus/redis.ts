@@ -236,6 +236,9 @@ export class RedisBus implements Bus {
     this._epoch = await this.scripts.ensureEpoch(this.keys.epoch);
     await this.initCursors();
     this.checkEpochNext = false;
+    // Both connections answered just now: the loop counts as up until a read fails.
+    this.counters.readLoopUp = 1;
+    this.counters.lastReadAt = Date.now();
     this.startLoop();
   }
 
