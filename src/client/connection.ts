@@ -17,19 +17,65 @@ interface HubWorkerOptions extends WorkerOptions {
   extendedLifetime?: boolean;
 }
 
-/** Connects to the build's SharedWorker hub; its URL and name carry the build's version. */
+/**
+ * Connects to the build's SharedWorker hub; its URL and name carry the build's version. A hub that
+ * dies without a word (terminated from DevTools, crashed, killed for memory) is noticed through the
+ * Web Lock it holds for its life (`welcome.hubLock`): the tab then starts a new hub and says hello
+ * again, and the new hub resumes from the stored id.
+ */
 function connectSharedWorker(version: string): HubConnection {
   const options: HubWorkerOptions = { type: 'module', name: `fleetwire-hub@${version}`, extendedLifetime: true };
-  const worker = new SharedWorker(hubWorkerUrl, options);
-  const port = worker.port;
+  let onMessage: ((message: HubToTab) => void) | null = null;
+  let onReconnect: (() => void) | null = null;
+  let watching: string | null = null;
+  let watch: AbortController | null = null;
+  let closed = false;
+
+  const connect = (): MessagePort => {
+    const next = new SharedWorker(hubWorkerUrl, options).port;
+    next.onmessage = (e: MessageEvent<HubToTab>) => {
+      if (e.data.type === 'welcome' && e.data.hubLock) watchHub(e.data.hubLock);
+      onMessage?.(e.data);
+    };
+    return next;
+  };
+
+  const watchHub = (lock: string): void => {
+    if (watching === lock || closed) return;
+    watch?.abort();
+    const abort = new AbortController();
+    watch = abort;
+    watching = lock;
+    navigator.locks
+      .request(lock, { signal: abort.signal }, () => {
+        // Granted: the hub that held it is gone. The lock is released as this returns.
+        if (closed || watch !== abort) return;
+        watch = null;
+        watching = null;
+        port.close();
+        port = connect();
+        port.start();
+        onReconnect?.();
+      })
+      .catch(() => {
+        // Aborted: this tab closed, or it watches a newer hub.
+      });
+  };
+
+  let port = connect();
   return {
     kind: 'shared-worker',
     send: (message) => port.postMessage(message),
-    listen(onMessage) {
-      port.onmessage = (e: MessageEvent<HubToTab>) => onMessage(e.data);
+    listen(handleMessage, handleReconnect) {
+      onMessage = handleMessage;
+      onReconnect = handleReconnect;
       port.start();
     },
-    close: () => port.close(),
+    close() {
+      closed = true;
+      watch?.abort();
+      port.close();
+    },
   };
 }
 

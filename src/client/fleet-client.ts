@@ -33,6 +33,8 @@ export interface FleetClientOptions {
 type Listener<K extends keyof FleetClientEventMap> = (detail: FleetClientEventMap[K]) => void;
 
 interface PendingCall {
+  /** Sent again to a new hub: the one it went to may have died before answering. */
+  message: TabToHub;
   resolve(result: unknown): void;
   reject(error: Error): void;
 }
@@ -160,7 +162,7 @@ export class FleetClient implements FleetClientApi {
     this._connection = connection;
     connection.listen(
       (message) => this._onMessage(message),
-      () => this._hello(),
+      () => this._onNewHub(),
     );
     this._hello();
     const outbox = this._outbox;
@@ -182,6 +184,12 @@ export class FleetClient implements FleetClientApi {
       trucks: this._subscription,
       lockName: this._lockName,
     });
+  }
+
+  /** Another hub took over (a new leader, or a new SharedWorker after the old one died). */
+  private _onNewHub(): void {
+    this._hello();
+    for (const call of this._calls.values()) this._connection?.send(call.message);
   }
 
   private _disconnect(): void {
@@ -279,7 +287,10 @@ export class FleetClient implements FleetClientApi {
         reject(new DOMException('The call was aborted', 'AbortError'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      // The call is typed by name; the union of call messages cannot see that args match name.
+      const message = { type: 'call', requestId, name, args } as MessageOf<TabToHub, 'call'>;
       this._calls.set(requestId, {
+        message,
         resolve: (result) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(result as HubCalls[K]['result']);
@@ -289,8 +300,7 @@ export class FleetClient implements FleetClientApi {
           reject(error);
         },
       });
-      // The call is typed by name; the union of call messages cannot see that args match name.
-      this._send({ type: 'call', requestId, name, args } as MessageOf<TabToHub, 'call'>);
+      this._send(message);
     });
   }
 

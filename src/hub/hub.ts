@@ -71,6 +71,8 @@ export interface HubEnvironment {
   random?(): number;
   /** Origin the API is served from; defaults to the hub's own. */
   baseUrl?: string;
+  /** The Web Lock this hub holds for its life, told to tabs in `welcome` so they notice its end. */
+  hubLock?: string;
 }
 
 interface Tab {
@@ -258,6 +260,7 @@ export class FleetHub {
       activeAlerts: [...this._fleet.activeAlerts.values()],
       prefs: this._prefs,
       ackedAlerts: [...this._acked],
+      hubLock: this._env.hubLock ?? null,
     });
     tab.lockAbort?.abort();
     const abort = new AbortController();

@@ -11,9 +11,23 @@ interface SharedWorkerScope {
 }
 declare const self: SharedWorkerScope;
 
+/**
+ * Held for this worker's whole life and unique to it: tabs wait for it (src/client/connection.ts)
+ * and are granted it only when this worker is gone, terminated or crashed, with no event to tell
+ * them otherwise. Unique, so a tab still waiting for a dead hub's lock never holds up a new hub.
+ */
+const hubLock = `fleetwire-hub-alive:${__FLEETWIRE_VERSION__}:${crypto.randomUUID()}`;
+const holdingLock = new Promise<void>((held) => {
+  void navigator.locks.request(hubLock, () => {
+    held();
+    return new Promise<never>(() => undefined);
+  });
+});
+
 const env = browserHubEnvironment('shared-worker', __FLEETWIRE_VERSION__);
 const hub = new FleetHub({
   ...env,
+  hubLock,
   onIdle: () => self.close(),
 });
 
@@ -25,7 +39,11 @@ self.onconnect = (event: MessageEvent) => {
   // postMessage to a dead port does not throw and MessagePort has no close event in most
   // browsers: tabs say goodbye and hold a Web Lock the hub watches (browser-env.ts).
   const link: TabLink = { post: (message: HubToTab) => port.postMessage(message) };
-  const receive = hub.attach(link);
-  port.onmessage = (e: MessageEvent<TabToHub>) => receive(e.data);
-  port.start();
+  // A tab that hears `welcome` watches hubLock: the lock must be held by then. The port keeps the
+  // tab's messages until it is started.
+  void holdingLock.then(() => {
+    const receive = hub.attach(link);
+    port.onmessage = (e: MessageEvent<TabToHub>) => receive(e.data);
+    port.start();
+  });
 };

@@ -101,6 +101,12 @@ export interface HubToTabMap {
     activeAlerts: Alert[];
     prefs: Prefs;
     ackedAlerts: string[];
+    /**
+     * A Web Lock the hub holds for its whole life, unique to it (SharedWorker hubs; null for a leader
+     * tab, whose failover has its own lock). A tab that waits for it is granted it only once this hub
+     * is gone — terminated from DevTools, crashed, killed for memory — and then starts a new one.
+     */
+    hubLock: string | null;
   };
   /**
    * New events in stream order (`reset` never comes here; see `snapshot`). The tab answers each
