@@ -8,6 +8,9 @@ export interface CountingProxy {
   openStreams(): number;
   /** Stream connections opened since the proxy started. */
   streamsOpened(): number;
+  /** Cuts every connection and refuses new ones until `plug()`: the browser's network is gone. */
+  unplug(): void;
+  plug(): void;
   close(): Promise<void>;
 }
 
@@ -16,7 +19,12 @@ export async function startCountingProxy(targetPort: number): Promise<CountingPr
   const sockets = new Set<net.Socket>();
   const streams = new Set<net.Socket>();
   let opened = 0;
+  let unplugged = false;
   const server = net.createServer((client) => {
+    if (unplugged) {
+      client.destroy();
+      return;
+    }
     sockets.add(client);
     const upstream = net.connect(targetPort, '127.0.0.1');
     client.on('data', (chunk: Buffer) => {
@@ -46,6 +54,13 @@ export async function startCountingProxy(targetPort: number): Promise<CountingPr
     url: `http://127.0.0.1:${port}`,
     openStreams: () => streams.size,
     streamsOpened: () => opened,
+    unplug() {
+      unplugged = true;
+      for (const s of sockets) s.destroy();
+    },
+    plug() {
+      unplugged = false;
+    },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
