@@ -9,6 +9,12 @@ import { eventSourceTransport } from './stream';
  * says so: one `/api/stream` per browser profile even while an update switches builds.
  */
 const STREAM_LOCK = 'fleetwire-stream';
+/**
+ * Longest wait for the previous build's hub to let go. A window of the old build left open (an
+ * update declined, a hard reload past the service worker) would otherwise keep this build's tabs
+ * off live data indefinitely: past this, two streams for a while are the lesser evil.
+ */
+const STREAM_TURN_MAX_WAIT_MS = 30_000;
 
 /** Builds the environment both hub hosts share; the host adds what differs (postMany, onIdle). */
 export function browserHubEnvironment(kind: HubKind, version: string): HubEnvironment {
@@ -37,6 +43,7 @@ export function browserHubEnvironment(kind: HubKind, version: string): HubEnviro
         navigator.locks
           .request(STREAM_LOCK, { signal }, () => {
             holding = true;
+            clearTimeout(timer);
             granted();
             return new Promise<void>((release) => signal.addEventListener('abort', () => release(), { once: true }));
           })
@@ -44,6 +51,8 @@ export function browserHubEnvironment(kind: HubKind, version: string): HubEnviro
           .finally(() => channel.close());
         // Whoever streams now (the hub of the previous build) lets go once its last tab is gone.
         channel.postMessage('wanted');
+        const timer = setTimeout(granted, STREAM_TURN_MAX_WAIT_MS);
+        signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
       });
     },
   };
