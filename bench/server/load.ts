@@ -210,6 +210,7 @@ async function runClients(cfg: ClientsConfig): Promise<void> {
 async function runIngest(cfg: IngestConfig): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   const accepted: Record<string, number> = {};
+  const sentBy: Record<string, number> = {};
   const latency: Histogram = {};
   let errors = 0;
   let requests = 0;
@@ -268,10 +269,14 @@ async function runIngest(cfg: IngestConfig): Promise<void> {
         list.push({ truckId, ts, lat: 51.9, lon: 4.48 + (sent + i) * 1e-6, speedKph: 62, headingDeg: 90, engineOn: true });
       }
       sent += Math.max(0, due);
-      for (const [tenant, items] of byTenant) post(tenant, items);
+      for (const [tenant, items] of byTenant) {
+        sentBy[tenant] = (sentBy[tenant] ?? 0) + items.length;
+        post(tenant, items);
+      }
       await new Promise((r) => setTimeout(r, cfg.tickMs));
     }
     const end = Date.now();
+    send({ type: 'sent', sent: sentBy, ms: end - t0 });
     // Wait for the last replies, but not forever: a server far behind may take minutes to answer.
     const giveUp = Date.now() + cfg.replyWaitMs;
     while (inflight > 0 && Date.now() < giveUp) await new Promise((r) => setTimeout(r, 10));

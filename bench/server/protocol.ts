@@ -73,6 +73,12 @@ export type FromChild =
       cpuMs: number;
     }
   | {
+      type: 'sent';
+      /** Events posted per tenant (answered or not). */
+      sent: Record<string, number>;
+      ms: number;
+    }
+  | {
       type: 'ingested';
       /** Events accepted (ids returned) per tenant. */
       accepted: Record<string, number>;

@@ -3,6 +3,7 @@
 // Writes bench/results/server.{json,md} and bench/results/server-throughput.svg.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_DIR, table, writeResult } from '../report';
@@ -21,7 +22,7 @@ const RATE_PER_S = Number(process.env.BENCH_SERVER_RATE ?? 1_000);
 /** How long the ingest runs per measurement, ms. */
 const INGEST_MS = Number(process.env.BENCH_SERVER_INGEST_MS ?? 10_000);
 /** After the ingest stops, how long clients may take to receive the rest, ms. */
-const DRAIN_MS = Number(process.env.BENCH_SERVER_DRAIN_MS ?? 10_000);
+const DRAIN_MS = Number(process.env.BENCH_SERVER_DRAIN_MS ?? 30_000);
 /** After the ingest, how long outstanding ingest replies are waited for, ms. */
 const REPLY_WAIT_MS = 15_000;
 /** Quiet time after connecting, before the idle memory reading, ms (lets allocations settle). */
@@ -33,7 +34,7 @@ const MAX_PROBES_PER_PROCESS = 40;
 /** Above this, clients are split over two generator processes (one core cannot read them all). */
 const CLIENTS_PER_PROCESS = 5_000;
 /** Scheduling niceness of the stream-client generators (the server and the ingest run at 0). */
-const CLIENTS_NICE = 19;
+const CLIENTS_NICE = 10;
 /** Open file descriptors per process: each client is one; capped by the hard limit (`ulimit -Hn`). */
 const NOFILE = 20_000;
 /** No child may outlive this, ms: the whole matrix must stay well under ten minutes. */
@@ -193,8 +194,16 @@ export interface RunResult {
   rssPeakMiB: number;
   /** Server CPU during the ingest window, % of one core. */
   cpuPct: number;
+  /** Server CPU from the ingest's start to the end of the drain ÷ events received by clients, µs. */
+  cpuUsPerEvent: number | null;
+  /** From the ingest's start to the end of the drain, ms. */
+  elapsedMs: number;
   /** The whole machine's CPU during the ingest window, % of all cores. */
   machineCpuPct: number;
+  /** CPU of the stream-client and ingest generators during the ingest window, % of one core. */
+  generatorsCpuPct: number;
+  /** Machine CPU used by processes outside this benchmark during the ingest window, % of all cores. */
+  otherCpuPct: number;
   /** CPU of the stream-client generators over their whole life (connect included), ms. */
   clientsCpuMs: number;
   /** Socket reads the stream clients made (each one a wake-up of a generator). */
@@ -205,6 +214,8 @@ export interface RunResult {
   ingestErrors: number;
   /** Ingest requests not answered within REPLY_WAIT_MS after the ingest ended. */
   ingestUnanswered: number;
+  /** Ingest requests answered (`accepted` events per tenant). */
+  ingestAccepted: number;
   ingestP99Ms: number | null;
   /** Events every client should receive per second, summed over clients. */
   expectedPerS: number;
@@ -276,19 +287,26 @@ async function measure(kind: ServerKind, clients: number): Promise<RunResult> {
         // The server died mid-run; the delivery numbers will show it.
       }
     }, 250);
-    const ingested = ingest.next('ingested', INGEST_MS + 30_000);
+    const sentMsg = ingest.next('sent', INGEST_MS + 30_000);
+    const ingested = ingest.next('ingested', INGEST_MS + REPLY_WAIT_MS + 30_000);
+    const loadPids = [...gens, ingest].map((g) => g.child.pid as number);
+    const loadCpu = () => loadPids.reduce((sum, pid) => sum + cpuMs(pid), 0);
     const m0 = machineTicks();
+    const load0 = loadCpu();
     const cpu0 = cpuMs(server.pid);
     const t0 = Date.now();
     const start = await Promise.all(gens.map((g) => g.ask({ type: 'mark', name: 'start' }, 'mark')));
     ingest.send({ type: 'start' });
-    const done = await ingested;
+    const sent = await sentMsg;
     const end = await Promise.all(gens.map((g) => g.ask({ type: 'mark', name: 'end' }, 'mark')));
     const windowMs = Date.now() - t0;
     const cpu1 = cpuMs(server.pid);
+    const load1 = loadCpu();
     const m1 = machineTicks();
+    const cores = os.cpus().length;
 
-    const perTenantExpected = (t: string) => done.accepted[t] ?? 0;
+    // Every client should get every event posted for its tenant.
+    const perTenantExpected = (t: string) => sent.sent[t] ?? 0;
     const expectedTotal = groups.reduce((s, g) => s + g.count * perTenantExpected(g.tenant), 0);
     const received = async () => (await Promise.all(gens.map((g) => g.ask({ type: 'mark', name: 'drain' }, 'mark')))).reduce((s, m) => s + m.received, 0);
     const drainUntil = Date.now() + DRAIN_MS;
@@ -297,6 +315,9 @@ async function measure(kind: ServerKind, clients: number): Promise<RunResult> {
       await sleep(250);
       last = await received();
     }
+    const drainedMs = Date.now() - t0;
+    const cpu2 = cpuMs(server.pid);
+    const done = await ingested;
     clearInterval(sampler);
 
     const reports = await Promise.all(gens.map((g) => g.ask({ type: 'report' }, 'report')));
@@ -315,7 +336,7 @@ async function measure(kind: ServerKind, clients: number): Promise<RunResult> {
       }
     }
     const inWindow = end.reduce((s, m) => s + m.received, 0) - start.reduce((s, m) => s + m.received, 0);
-    const sentPerS = Object.values(done.accepted).reduce((a, b) => a + b, 0) / (done.ms / 1000);
+    const sentPerS = Object.values(sent.sent).reduce((a, b) => a + b, 0) / (sent.ms / 1000);
     return {
       server: kind,
       clients,
@@ -326,15 +347,24 @@ async function measure(kind: ServerKind, clients: number): Promise<RunResult> {
       kibPerConnection: Math.round(((rssIdle - rssBase) / 1024 / Math.max(1, open)) * 10) / 10,
       rssPeakMiB: mib(rssPeak),
       cpuPct: Math.round(((cpu1 - cpu0) / windowMs) * 100),
+      cpuUsPerEvent: receivedTotal === 0 ? null : Math.round(((cpu2 - cpu0) * 1000 * 100) / receivedTotal) / 100,
+      elapsedMs: drainedMs,
       machineCpuPct: Math.round(((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100),
+      generatorsCpuPct: Math.round(((load1 - load0) / windowMs) * 100),
+      // Busy time of the machine that neither the server nor the generators account for: other work.
+      otherCpuPct: Math.max(
+        0,
+        Math.round(((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100 - ((cpu1 - cpu0 + load1 - load0) / windowMs / cores) * 100),
+      ),
       clientsCpuMs: Math.round(reports.reduce((s, r) => s + r.cpuMs, 0)),
       clientReads: reports.reduce((s, r) => s + r.reads, 0),
       ingestCpuMs: Math.round(done.cpuMs),
       offeredPerS: Math.round(sentPerS),
       ingestErrors: done.errors,
       ingestUnanswered: done.unanswered,
+      ingestAccepted: Object.values(done.accepted).reduce((a, b) => a + b, 0),
       ingestP99Ms: histQuantile(done.latency, 0.99),
-      expectedPerS: Math.round(groups.reduce((s, g) => s + g.count * perTenantExpected(g.tenant), 0) / (done.ms / 1000)),
+      expectedPerS: Math.round(expectedTotal / (sent.ms / 1000)),
       deliveredPerS: Math.round(inWindow / (windowMs / 1000)),
       deliveredRatio: expectedTotal === 0 ? 0 : Math.round((receivedTotal / expectedTotal) * 10_000) / 10_000,
       completeClients: complete,
@@ -379,7 +409,8 @@ const rows = results.map((r) => [
   fmt(r.kibPerConnection, ' KiB'),
   fmt(r.rssPeakMiB, ' MiB'),
   `${r.cpuPct} %`,
-  `${r.machineCpuPct} %`,
+  fmt(r.cpuUsPerEvent, ' µs'),
+  `${r.machineCpuPct} % (${r.otherCpuPct} %)`,
 ]);
 
 const svg = throughputChart(results);
@@ -404,10 +435,13 @@ clients get up to ${DRAIN_MS / 1000} s to receive the rest.
   *complete*: clients that received every event of their tenant.
 - *per conn.*: (server RSS with every client connected and idle − RSS before) ÷ clients.
   *peak RSS*: highest server RSS during the load. *server CPU*: % of one core during the ingest;
-  *machine CPU*: all ${'two'} cores, generators included (they share the machine with the server).
+  *CPU/event*: server CPU time from the ingest's start to the end of the drain ÷ events received;
+  *machine CPU*: both cores, generators included: they share the machine with the server, at
+  \`nice ${CLIENTS_NICE}\` for the stream clients so that they get what the server leaves; in
+  parentheses, the share taken by processes outside the benchmark (the machine is not idle).
 - Whole matrix: ${totalS} s. Raw numbers: \`bench/results/server.json\`.
 
-${table(['server', 'clients', 'connected', 'expected/s', 'delivered/s', 'delivered', 'complete', 'p50', 'p99', 'per conn.', 'peak RSS', 'server CPU', 'machine CPU'], rows)}
+${table(['server', 'clients', 'connected', 'expected/s', 'delivered/s', 'delivered', 'complete', 'p50', 'p99', 'per conn.', 'peak RSS', 'server CPU', 'CPU/event', 'machine CPU'], rows)}
 
 ![delivered events per second, fleetwire vs better-sse](bench/results/server-throughput.svg)
 `;
