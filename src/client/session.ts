@@ -42,8 +42,23 @@ export async function login(username: string, password: string): Promise<Me> {
   // The session reply may carry the user; /api/me always does.
   const body: unknown = await res.json().catch(() => null);
   const me = isMe(body) ? body : await fetchMe();
+  const previous = rememberedUser();
   remember(me);
+  // An expired session leaves its stored view for its operator's return; another operator on this
+  // browser must not find it there.
+  if (previous && (previous.username !== me.username || previous.tenant !== me.tenant)) deleteStoredView(previous);
   return me;
+}
+
+/** Deletes an operator's IndexedDB database (the name is src/store's `databaseName`, not imported to keep idb out of the page). */
+function deleteStoredView(operator: Me): void {
+  try {
+    const request = indexedDB.deleteDatabase(`fleetwire:${operator.tenant}:${operator.username}`);
+    request.onerror = () => console.error('fleetwire: could not delete the previous operator’s stored view', request.error);
+  } catch (error) {
+    // IndexedDB disabled: then nothing was stored either.
+    console.error('fleetwire: could not delete the previous operator’s stored view', error);
+  }
 }
 
 /**
