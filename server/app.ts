@@ -38,7 +38,7 @@ export interface AppOptions {
   now?: () => number;
   /** Random source of the simulator. */
   random?: () => number;
-  /** Believe X-Forwarded-* (protocol, client IP) from a reverse proxy; off by default. */
+  /** Believe X-Forwarded-* (protocol, client IP) from a reverse proxy; default: config.trustProxy (off). */
   trustProxy?: boolean;
 }
 
@@ -104,7 +104,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     schemaErrorFormatter: formatSchemaErrors,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: options.trustProxy ?? config.trustProxy,
     // Errors of the router (a bad percent escape, an over-long path part) in the same `{error, message}` shape.
     frameworkErrors: function frameworkError(err, _request, reply) {
       const { status, body, headers } = describeError(err, INGEST_BODY_LIMIT_BYTES);

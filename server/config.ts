@@ -11,6 +11,11 @@ export interface Config {
   host: string;
   bus: BusKind;
   redisUrl: string;
+  /**
+   * Which peers' X-Forwarded-For/-Proto to believe (a reverse proxy such as nginx): false, true (any
+   * peer: only when nothing else can reach the port), or a comma list of addresses/CIDRs.
+   */
+  trustProxy: boolean | string;
   /** Prefix of every Redis key fleetwire writes (several deployments or test runs can share one Redis). */
   redisPrefix: string;
   /** Demo accounts, device keys, fleet and simulator. */
@@ -94,6 +99,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(redisPrefix)) {
     throw new ConfigError(`FLEETWIRE_REDIS_PREFIX must be 1 to 64 letters, digits or ":_.-", got "${redisPrefix}"`);
   }
+  const trustRaw = env.FLEETWIRE_TRUST_PROXY?.trim() ?? '';
+  const trustProxy = trustRaw === '' || trustRaw === '0' || trustRaw === 'false' ? false : trustRaw === '1' || trustRaw === 'true' ? true : trustRaw;
+  if (typeof trustProxy === 'string' && !/^[0-9A-Fa-f:.,/ ]+$/.test(trustProxy)) {
+    throw new ConfigError(`FLEETWIRE_TRUST_PROXY must be 1, 0 or a comma list of proxy addresses/CIDRs (e.g. "10.0.0.0/8"), got "${trustRaw}"`);
+  }
   const secretRaw = env.FLEETWIRE_SESSION_SECRET;
   if (secretRaw !== undefined && secretRaw !== '' && secretRaw.length < MIN_SECRET_LENGTH) {
     throw new ConfigError(
@@ -108,6 +118,7 @@ export function loadConfig(env: Env = process.env): Config {
     bus: busRaw,
     redisUrl,
     redisPrefix,
+    trustProxy,
     demo: flagVar(env, 'FLEETWIRE_DEMO', true),
     simRate: numberVar(env, 'FLEETWIRE_SIM_RATE', 5, 0, 10_000),
     simTimeScale: numberVar(env, 'FLEETWIRE_SIM_TIME_SCALE', 1, 1, 100),

@@ -25,6 +25,15 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({ port: 9000, host: '0.0.0.0', demo: false, simRate: 0, retention: 10, redisUrl: 'redis://cache:6379', sessionSecretGenerated: false });
   });
 
+  it('reads the Redis key prefix and the trusted proxies', () => {
+    expect(loadConfig({})).toMatchObject({ redisPrefix: 'fleetwire:', trustProxy: false });
+    expect(loadConfig({ FLEETWIRE_REDIS_PREFIX: 'fw-eu:', FLEETWIRE_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' })).toMatchObject({
+      redisPrefix: 'fw-eu:',
+      trustProxy: '10.0.0.0/8, 127.0.0.1',
+    });
+    expect(loadConfig({ FLEETWIRE_TRUST_PROXY: '1' }).trustProxy).toBe(true);
+  });
+
   it.each([
     [{ PORT: '-1' }, 'PORT'],
     [{ FLEETWIRE_BUS: 'kafka' }, 'FLEETWIRE_BUS'],
@@ -33,6 +42,8 @@ describe('loadConfig', () => {
     [{ FLEETWIRE_RETENTION: '0' }, 'FLEETWIRE_RETENTION'],
     [{ FLEETWIRE_SESSION_SECRET: 'short' }, 'FLEETWIRE_SESSION_SECRET'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ FLEETWIRE_REDIS_PREFIX: 'has space' }, 'FLEETWIRE_REDIS_PREFIX'],
+    [{ FLEETWIRE_TRUST_PROXY: 'yes' }, 'FLEETWIRE_TRUST_PROXY'],
   ])('rejects %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
