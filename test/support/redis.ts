@@ -108,11 +108,17 @@ export async function startOwnRedis(persistence: 'none' | 'aof' = 'none'): Promi
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let out = '';
+    let failed: Error | null = null;
+    proc.on('error', (err) => {
+      // ENOENT: no redis-server binary on this machine.
+      failed = err;
+    });
     proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
     proc.stderr?.on('data', (c: Buffer) => (out += c.toString()));
     exited = new Promise((resolve) => proc.once('exit', () => resolve()));
     const deadline = Date.now() + 10_000;
     while (!(await redisAnswers(url))) {
+      if (failed) throw new Error(`could not run redis-server (install it, e.g. apt-get install redis-server): ${(failed as Error).message}`);
       if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`redis-server on ${port} did not start:\n${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
