@@ -34,8 +34,8 @@ process.on('disconnect', () => process.exit(0));
  * space after the colon (fleetwire writes `event: telemetry`, better-sse `event:telemetry`). A data
  * line never ends in it: JSON has no raw newline and ends in `}`.
  */
-const PATTERN = Buffer.from('telemetry\n');
-const FIRST = PATTERN[0] as number;
+const PATTERN_TEXT = 'telemetry\n';
+const TAIL = PATTERN_TEXT.length - 1;
 /** One read buffer for every socket of the process: reads are synchronous callbacks, so it is never shared at once. */
 const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -43,8 +43,8 @@ const HEAD_END = Buffer.from('\r\n\r\n');
 interface Client {
   tenant: string;
   socket: net.Socket | null;
-  /** Bytes of PATTERN matched at the end of the previous read. */
-  partial: number;
+  /** The end of the previous read, shorter than the pattern. */
+  tail: string;
   received: number;
   headDone: boolean;
   open: boolean;
@@ -53,36 +53,28 @@ interface Client {
   probeText: string | null;
 }
 
-function countEvents(c: Client, buf: Buffer, n: number): void {
-  let from = 0;
-  if (c.partial > 0) {
-    const rest = PATTERN.length - c.partial;
-    if (n >= rest && buf.compare(PATTERN, c.partial, PATTERN.length, 0, rest) === 0) {
-      c.received += 1;
-      from = rest;
-    }
-    c.partial = 0;
-  }
-  let at = buf.indexOf(PATTERN, from);
-  while (at !== -1 && at + PATTERN.length <= n) {
+/**
+ * Counts the pattern in one read. The read becomes a latin1 string (one copy) and is searched with
+ * String#indexOf, about twice as fast as Buffer#indexOf per match; the last PATTERN.length - 1
+ * characters of the previous read are prepended, so a pattern cut by a read boundary counts once
+ * (an occurrence starting in that tail must end in the new read, so it was not counted before).
+ */
+function countEvents(c: Client, text: string): void {
+  const all = c.tail + text;
+  let at = all.indexOf(PATTERN_TEXT);
+  while (at !== -1) {
     c.received += 1;
-    at = buf.indexOf(PATTERN, at + PATTERN.length);
+    at = all.indexOf(PATTERN_TEXT, at + PATTERN_TEXT.length);
   }
-  // A pattern cut by the end of this read: remember how much of it we saw.
-  for (let pos = Math.max(from, n - PATTERN.length + 1); pos < n; pos++) {
-    if (buf[pos] === FIRST && buf.compare(PATTERN, 0, n - pos, pos, n) === 0) {
-      c.partial = n - pos;
-      break;
-    }
-  }
+  c.tail = all.length >= TAIL ? all.slice(all.length - TAIL) : all;
 }
 
 const TS = /"ts":(\d+)/;
 const DEBUG = process.env.BENCH_SERVER_DEBUG === '1';
 const slowSamples: [number, number][] = [];
 
-function probe(c: Client, buf: Buffer, n: number, now: number, latency: Histogram): void {
-  const text = (c.probeText ?? '') + buf.toString('latin1', 0, n);
+function probe(c: Client, read: string, now: number, latency: Histogram): void {
+  const text = (c.probeText ?? '') + read;
   let start = 0;
   let end: number;
   while ((end = text.indexOf('\n\n', start)) !== -1) {
@@ -107,7 +99,7 @@ async function runClients(cfg: ClientsConfig): Promise<void> {
     for (let i = 0; i < g.count; i++) {
       const isProbe = clients.length % cfg.probeEvery === 0 && probes < cfg.maxProbes;
       if (isProbe) probes++;
-      clients.push({ tenant: g.tenant, socket: null, partial: 0, received: 0, headDone: false, open: false, closed: false, probeText: isProbe ? '' : null });
+      clients.push({ tenant: g.tenant, socket: null, tail: '', received: 0, headDone: false, open: false, closed: false, probeText: isProbe ? '' : null });
     }
   }
   const requests = cfg.groups.map((g) =>
@@ -151,8 +143,9 @@ async function runClients(cfg: ClientsConfig): Promise<void> {
               n -= bodyStart;
             }
             reads++;
-            countEvents(c, b, n);
-            if (c.probeText !== null) probe(c, b, n, Date.now(), latency);
+            const text = b.toString('latin1', 0, n);
+            countEvents(c, text);
+            if (c.probeText !== null) probe(c, text, Date.now(), latency);
             return true;
           },
         },

@@ -15,8 +15,19 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '../..');
 const HOST = '127.0.0.1';
 
-/** Client counts compared (issue 8). */
+/** Client counts compared at RATE_PER_S (issue 8). */
 const CLIENT_COUNTS = (process.env.BENCH_SERVER_CLIENTS ?? '1000,5000,10000').split(',').map(Number);
+/**
+ * Extra runs as `<clients>@<events/s>`: 10,000 clients at a tenth of the rate, a load the two cores
+ * can carry with the clients on the same machine, to see latency at that many connections.
+ */
+const EXTRA_RUNS = (process.env.BENCH_SERVER_EXTRA ?? '10000@100')
+  .split(',')
+  .filter(Boolean)
+  .map((spec) => {
+    const [clients, rate] = spec.split('@').map(Number);
+    return { clients: clients as number, rate: rate as number };
+  });
 /** Offered ingest, events per second across the fleet. */
 const RATE_PER_S = Number(process.env.BENCH_SERVER_RATE ?? 1_000);
 /** How long the ingest runs per measurement, ms. */
@@ -47,6 +58,8 @@ const TRUCKS = [
 const KEYS = { acme: 'demo-acme', globex: 'demo-globex' };
 
 type ServerKind = 'fleetwire' | 'better-sse';
+/** Servers measured, in order (`BENCH_SERVER_ONLY=fleetwire` for a quick look at one). */
+const SERVERS = (process.env.BENCH_SERVER_ONLY?.split(',') ?? ['fleetwire', 'better-sse']) as ServerKind[];
 
 /**
  * Spawns a Node script under `ulimit -n` so it may hold thousands of sockets. `nice` lowers its
@@ -185,6 +198,8 @@ function histQuantile(h: Histogram, q: number): number | null {
 export interface RunResult {
   server: ServerKind;
   clients: number;
+  /** Offered ingest rate of the run, events/s. */
+  ratePerS: number;
   connected: number;
   connectMs: number;
   rssBaseMiB: number;
@@ -235,7 +250,7 @@ export interface RunResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
 
-async function measure(kind: ServerKind, clients: number): Promise<RunResult> {
+async function measure(kind: ServerKind, clients: number, rate: number): Promise<RunResult> {
   const server = await startServer(kind);
   const gens: Generator[] = [];
   let ingest: Generator | null = null;
@@ -271,7 +286,7 @@ async function measure(kind: ServerKind, clients: number): Promise<RunResult> {
         new Generator({ role: 'clients', host: HOST, port: server.port, groups: share, probeEvery: 25, maxProbes: MAX_PROBES_PER_PROCESS, connectConcurrency: 128, lifetimeMs: CHILD_LIFETIME_MS }),
       );
     }
-    ingest = new Generator({ role: 'ingest', host: HOST, port: server.port, keys: KEYS, trucks: TRUCKS, ratePerS: RATE_PER_S, durationMs: INGEST_MS, tickMs: TICK_MS, replyWaitMs: REPLY_WAIT_MS, lifetimeMs: CHILD_LIFETIME_MS });
+    ingest = new Generator({ role: 'ingest', host: HOST, port: server.port, keys: KEYS, trucks: TRUCKS, ratePerS: rate, durationMs: INGEST_MS, tickMs: TICK_MS, replyWaitMs: REPLY_WAIT_MS, lifetimeMs: CHILD_LIFETIME_MS });
 
     const connected = await Promise.all(gens.map((g) => g.ask({ type: 'connect' }, 'connected')));
     const open = connected.reduce((s, c) => s + c.open, 0);
@@ -340,6 +355,7 @@ async function measure(kind: ServerKind, clients: number): Promise<RunResult> {
     return {
       server: kind,
       clients,
+      ratePerS: rate,
       connected: open,
       connectMs,
       rssBaseMiB: mib(rssBase),
@@ -382,10 +398,11 @@ async function measure(kind: ServerKind, clients: number): Promise<RunResult> {
 
 const results: RunResult[] = [];
 const started = Date.now();
-for (const clients of CLIENT_COUNTS) {
-  for (const kind of ['fleetwire', 'better-sse'] as const) {
-    process.stdout.write(`${kind}, ${clients} clients … `);
-    const r = await measure(kind, clients);
+const runs = [...CLIENT_COUNTS.map((clients) => ({ clients, rate: RATE_PER_S })), ...EXTRA_RUNS];
+for (const { clients, rate } of runs) {
+  for (const kind of SERVERS) {
+    process.stdout.write(`${kind}, ${clients} clients, ${rate} events/s … `);
+    const r = await measure(kind, clients, rate);
     results.push(r);
     console.log(JSON.stringify(r));
   }
@@ -399,6 +416,7 @@ function fmt(n: number | null, unit = ''): string | null {
 const rows = results.map((r) => [
   r.server,
   fmt(r.clients),
+  fmt(r.ratePerS),
   `${fmt(r.connected)}`,
   fmt(r.expectedPerS),
   fmt(r.deliveredPerS),
@@ -441,7 +459,7 @@ clients get up to ${DRAIN_MS / 1000} s to receive the rest.
   parentheses, the share taken by processes outside the benchmark (the machine is not idle).
 - Whole matrix: ${totalS} s. Raw numbers: \`bench/results/server.json\`.
 
-${table(['server', 'clients', 'connected', 'expected/s', 'delivered/s', 'delivered', 'complete', 'p50', 'p99', 'per conn.', 'peak RSS', 'server CPU', 'CPU/event', 'machine CPU'], rows)}
+${table(['server', 'clients', 'ingest/s', 'connected', 'expected/s', 'delivered/s', 'delivered', 'complete', 'p50', 'p99', 'per conn.', 'peak RSS', 'server CPU', 'CPU/event', 'machine CPU'], rows)}
 
 ![delivered events per second, fleetwire vs better-sse](bench/results/server-throughput.svg)
 `;
