@@ -35,6 +35,8 @@ export const MAX_QUEUED_EVENTS = 5_000;
 export const IDLE_CLOSE_MS = 10_000;
 /** History is pruned this often. */
 export const PRUNE_INTERVAL_MS = 60_000;
+/** Pause between closing the stream and handing it to another build's hub (see shutdown()). */
+export const STREAM_HANDOVER_GRACE_MS = 250;
 /** Events-per-second figure is averaged over this window. */
 const RATE_WINDOW_MS = 10_000;
 
@@ -204,6 +206,11 @@ export class FleetHub {
     this._pruneTimer = null;
     await this._flushPersist();
     await this._io;
+    if (this._streamTurnHeld) {
+      // Closing an EventSource reaches the server asynchronously; without a pause the next hub's
+      // connection can arrive first, and for a moment the server holds two streams of this browser.
+      await new Promise((resolve) => setTimeout(resolve, STREAM_HANDOVER_GRACE_MS));
+    }
     // Last: the next hub to stream starts from everything this one stored.
     this._streamTurnAbort?.abort();
     this._streamTurnAbort = null;
