@@ -14,6 +14,7 @@ const BENCHES: { file: string; result: string }[] = [
   { file: 'offline.ts', result: 'offline' },
   { file: 'server/run.ts', result: 'server' },
   { file: 'redis.ts', result: 'redis' },
+  { file: 'soak.ts', result: 'soak' },
 ];
 
 const only = process.argv.slice(2);
