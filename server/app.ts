@@ -143,7 +143,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   app.decorate('fleetwire', { bus, store, ingestor, metrics, broadcaster });
 
-  const fleet = config.demo ? buildDemoFleet((options.now ?? Date.now)(), config.simTimeScale) : [];
+  const fleet = config.demo ? buildDemoFleet((options.now ?? Date.now)(), config.simTimeScale, config.demoTrucks) : [];
   for (const truck of fleet) await store.putTruck(truck.info);
   if (redisBus) {
     // A logout on any instance ends that session's streams on every instance.

@@ -1,6 +1,7 @@
 /** fleetwire's server configuration, read once from the environment and checked at start. */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { DEMO_FLEET_SIZE } from './demo/fleet';
 
 /** Which bus carries events between ingest and streams. */
 export type BusKind = 'memory' | 'redis';
@@ -24,6 +25,8 @@ export interface Config {
   simRate: number;
   /** How much faster than real time the simulated trucks drive (1 = honest ETAs). */
   simTimeScale: number;
+  /** Trucks of the demo tenant acme (globex keeps its 10): a larger fleet for load and UI benchmarks. */
+  demoTrucks: number;
   sessionSecret: string;
   /** True when the secret was generated for this process (sessions end with it). */
   sessionSecretGenerated: boolean;
@@ -122,6 +125,7 @@ export function loadConfig(env: Env = process.env): Config {
     demo: flagVar(env, 'FLEETWIRE_DEMO', true),
     simRate: numberVar(env, 'FLEETWIRE_SIM_RATE', 5, 0, 10_000),
     simTimeScale: numberVar(env, 'FLEETWIRE_SIM_TIME_SCALE', 1, 1, 100),
+    demoTrucks: intVar(env, 'FLEETWIRE_DEMO_TRUCKS', DEMO_FLEET_SIZE.acme, DEMO_FLEET_SIZE.acme, 999),
     sessionSecret: secretRaw || randomBytes(32).toString('hex'),
     sessionSecretGenerated,
     retention: intVar(env, 'FLEETWIRE_RETENTION', DEFAULT_RETENTION, 1, 10_000_000),

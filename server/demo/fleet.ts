@@ -124,13 +124,13 @@ export function planTransfer(
 }
 
 /** Builds the demo fleet as it stands at `now`: the same trucks, drivers and cargo on every start. */
-export function buildDemoFleet(now: number, timeScale = 1): DemoTruck[] {
+export function buildDemoFleet(now: number, timeScale = 1, acmeTrucks: number = DEMO_FLEET_SIZE.acme): DemoTruck[] {
   const trucks: DemoTruck[] = [];
   for (const tenant of DEMO_TENANTS) {
     const lanes = tenant === 'acme' ? EUROPE_LANES : US_LANES;
     const models = tenant === 'acme' ? EU_MODELS : US_MODELS;
     const drivers = tenant === 'acme' ? EU_DRIVERS : US_DRIVERS;
-    const size = DEMO_FLEET_SIZE[tenant];
+    const size = tenant === 'acme' ? acmeTrucks : DEMO_FLEET_SIZE[tenant];
     for (let i = 1; i <= size; i++) {
       const random = mulberry32(i * 7919 + (tenant === 'acme' ? 0 : 104_729));
       const nn = String(i).padStart(2, '0');

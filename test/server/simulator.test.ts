@@ -1,6 +1,7 @@
 // The demo fleet and its simulator: believable data that passes ingest validation and moves.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../server/config';
 import { DEMO_FLEET_SIZE, buildDemoFleet, routeKm } from '../../server/demo/fleet';
 import { mulberry32 } from '../../server/demo/random';
 import { FleetSimulator } from '../../server/demo/simulator';
@@ -92,5 +93,18 @@ describe('FleetSimulator', () => {
     expect(after).not.toBe(before);
     const metrics = (await app.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/fleetwire_events_ingested_total\{tenant="acme"\} \d+/);
+  });
+});
+
+describe('a larger demo fleet', () => {
+  it('gives acme FLEETWIRE_DEMO_TRUCKS trucks and leaves globex as it is', () => {
+    expect(() => loadConfig({ FLEETWIRE_DEMO_TRUCKS: '5' })).toThrow(/FLEETWIRE_DEMO_TRUCKS/);
+    const config = loadConfig({ FLEETWIRE_DEMO_TRUCKS: '100' });
+    const fleet = buildDemoFleet(Date.now(), 1, config.demoTrucks);
+    const acme = fleet.filter((t) => t.info.tenant === 'acme').map((t) => t.info.id);
+    expect(acme).toHaveLength(100);
+    expect(acme).toContain('acme-100');
+    expect(new Set(acme).size).toBe(100);
+    expect(fleet.filter((t) => t.info.tenant === 'globex')).toHaveLength(DEMO_FLEET_SIZE.globex);
   });
 });
