@@ -324,6 +324,11 @@ export class FleetDashboard extends LitElement {
         gap: 10px;
         align-items: start;
       }
+      /* A large fleet: panels out of view skip layout and paint until scrolled to (they still update). */
+      .grid > truck-panel {
+        content-visibility: auto;
+        contain-intrinsic-size: auto 320px;
+      }
       .empty {
         padding: 24px 0;
       }
