@@ -324,10 +324,10 @@ export class FleetDashboard extends LitElement {
         gap: 10px;
         align-items: start;
       }
-      /* A large fleet: panels out of view skip layout and paint until scrolled to (they still update). */
+      /* A panel's update lays out and paints that panel alone, not the whole grid of a large fleet.
+         (Not content-visibility: skipped panels would have no innerText for tools reading the page.) */
       .grid > truck-panel {
-        content-visibility: auto;
-        contain-intrinsic-size: auto 320px;
+        contain: content;
       }
       .empty {
         padding: 24px 0;
