@@ -3,6 +3,7 @@
 // client must see every event exactly once, and the browser's memory must not grow.
 import { fork } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CDPSession, Page } from 'playwright-core';
@@ -66,6 +67,8 @@ interface Sample {
   tabHeapMiBMean: number;
   tabHeapMiBMax: number;
   hubEventsStored: number;
+  /** The machine's 1-minute load average: other work on the same cores shows up here. */
+  load1: number;
 }
 
 const server = await startServer({ FLEETWIRE_RETENTION: String(RETENTION), LOG_LEVEL: 'error', FLEETWIRE_SIM_RATE: '0' });
@@ -159,6 +162,7 @@ try {
       tabHeapMiBMean: Math.round((heaps.reduce((a, b) => a + b, 0) / heaps.length) * 10) / 10,
       tabHeapMiBMax: Math.round(Math.max(...heaps) * 10) / 10,
       hubEventsStored: diag.eventsStored,
+      load1: Math.round(os.loadavg()[0]! * 10) / 10,
     };
     samples.push(sample);
     console.log('soak sample', sample, report ? { gaps: report.gaps, duplicates: report.duplicates, resets: report.resets, reconnects: report.reconnects } : {});
@@ -243,8 +247,8 @@ ${table(
 )}
 
 ${table(
-  ['t', 'server RSS', 'streams', 'client events', 'spread between clients', 'browser RSS', 'tab heap mean / max', 'hub events stored'],
-  samples.map((s) => [`${s.atS} s`, `${s.serverRssMiB} MiB`, s.streams, s.clientEvents, `${s.clientsBehindS} s`, `${s.browserRssMiB} MiB`, `${s.tabHeapMiBMean} / ${s.tabHeapMiBMax} MiB`, s.hubEventsStored]),
+  ['t', 'server RSS', 'streams', 'client events', 'spread between clients', 'browser RSS', 'tab heap mean / max', 'hub events stored', 'load (1 min)'],
+  samples.map((s) => [`${s.atS} s`, `${s.serverRssMiB} MiB`, s.streams, s.clientEvents, `${s.clientsBehindS} s`, `${s.browserRssMiB} MiB`, `${s.tabHeapMiBMean} / ${s.tabHeapMiBMax} MiB`, s.hubEventsStored, s.load1]),
 )}
 `;
   await writeResult('soak', { seconds: SECONDS, clients: CLIENTS, ratePerS: RATE_PER_S, tabs: TABS, retention: RETENTION, warmupS, browserWarmupS, sent, ingestErrors, verdict, final: f, samples }, markdown);
