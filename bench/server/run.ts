@@ -33,7 +33,12 @@ const RATE_PER_S = Number(process.env.BENCH_SERVER_RATE ?? 1_000);
 /** How long the ingest runs per measurement, ms. */
 const INGEST_MS = Number(process.env.BENCH_SERVER_INGEST_MS ?? 10_000);
 /** After the ingest stops, how long clients may take to receive the rest, ms. */
-const DRAIN_MS = Number(process.env.BENCH_SERVER_DRAIN_MS ?? 30_000);
+const DRAIN_MS = Number(process.env.BENCH_SERVER_DRAIN_MS ?? 20_000);
+/** A run is repeated (up to MAX_ATTEMPTS) when processes outside the benchmark took more of the machine than this, %. */
+const QUIET_OTHER_CPU_PCT = 20;
+const MAX_ATTEMPTS = 3;
+/** No repeats once the matrix has run this long, ms (the whole bench stays near ten minutes). */
+const RETRY_BUDGET_MS = 7 * 60_000;
 /** After the ingest, how long outstanding ingest replies are waited for, ms. */
 const REPLY_WAIT_MS = 15_000;
 /** Quiet time after connecting, before the idle memory reading, ms (lets allocations settle). */
@@ -247,6 +252,8 @@ export interface RunResult {
   latencyP99Ms: number | null;
   latencyMaxMs: number | null;
   latencySamples: number;
+  /** Runs made for this row (see QUIET_OTHER_CPU_PCT). */
+  attempts?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -407,10 +414,17 @@ const started = Date.now();
 const runs = [...CLIENT_COUNTS.map((clients) => ({ clients, rate: RATE_PER_S })), ...EXTRA_RUNS];
 for (const { clients, rate } of runs) {
   for (const kind of SERVERS) {
-    process.stdout.write(`${kind}, ${clients} clients, ${rate} events/s … `);
-    const r = await measure(kind, clients, rate);
-    results.push(r);
-    console.log(JSON.stringify(r));
+    // The machine is shared: a run during which other processes took much of it is repeated while
+    // the time budget allows, and the quietest attempt is kept (the table shows its outside share).
+    let best: RunResult | null = null;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      process.stdout.write(`${kind}, ${clients} clients, ${rate} events/s, attempt ${attempt} … `);
+      const r = { ...(await measure(kind, clients, rate)), attempts: attempt };
+      console.log(JSON.stringify(r));
+      if (!best || r.otherCpuPct < best.otherCpuPct) best = r;
+      if (best.otherCpuPct <= QUIET_OTHER_CPU_PCT || Date.now() - started > RETRY_BUDGET_MS) break;
+    }
+    results.push(best as RunResult);
   }
 }
 const totalS = Math.round((Date.now() - started) / 1000);
@@ -493,7 +507,9 @@ clients get up to ${DRAIN_MS / 1000} s to receive the rest.
   *machine CPU*: both cores, generators included: they share the machine with the server, at
   \`nice ${CLIENTS_NICE}\` for the stream clients so that they get what the server leaves; in
   parentheses, the share taken by processes outside the benchmark (the machine is not idle).
-- Whole matrix: ${totalS} s. Raw numbers: \`bench/results/server.json\`.
+- A row during which processes outside the benchmark took more than ${QUIET_OTHER_CPU_PCT} % of the
+  machine is run again (at most ${MAX_ATTEMPTS} times, while the matrix is under ${RETRY_BUDGET_MS / 60_000} min) and the
+  quietest attempt is shown. Whole matrix: ${totalS} s. Raw numbers: \`bench/results/server.json\`.
 
 ${table(['server', 'clients', 'ingest/s', 'connected', 'expected/s', 'delivered/s', 'delivered', 'complete', 'p50', 'p99', 'per conn.', 'peak RSS', 'server CPU', 'CPU/event', 'machine CPU'], rows)}
 
