@@ -7,7 +7,7 @@ import type { Telemetry } from '../../src/shared/fleet';
 import { launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
 import { buildClient, buildDir } from '../support/build';
 import { startServer, type RunningServer } from '../support/server';
-import { startUnplugProxy, type UnplugProxy } from '../support/unplug-proxy';
+import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
 
 /** A fixed secret, so that the session stays valid across a restart of the server process. */
 const ENV = { FLEETWIRE_SESSION_SECRET: 'offline-test-secret-0123456789abcdef' };
@@ -151,7 +151,7 @@ describe('offline', () => {
   });
 
   it('resumes from the last stored id when the network returns: everything sent meanwhile is painted once', async () => {
-    const proxy: UnplugProxy = await startUnplugProxy(server.port);
+    const proxy: CountingProxy = await startCountingProxy(server.port);
     try {
       const p = await profile(proxy.url);
       const page = await open(p.context, `${proxy.url}/`);

@@ -5,7 +5,7 @@ import type { FleetClientApi } from '../../src/client/api';
 import { launchProfile, logIn, waitForPainted, type Profile } from '../support/browser';
 import { SHARED_REDIS_URL, deletePrefix, requireRedis, uniquePrefix } from '../support/redis';
 import { ingest, startServer, type RunningServer } from '../support/server';
-import { startSwitchProxy, type SwitchProxy } from '../support/switch-proxy';
+import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
 
 const available = await requireRedis('test/browser/redis.test.ts');
 const prefix = uniquePrefix();
@@ -19,7 +19,7 @@ const WAIT_MS = 30_000;
 
 let a: RunningServer;
 let b: RunningServer;
-let proxy: SwitchProxy;
+let proxy: CountingProxy;
 let profile: Profile | null = null;
 
 let ts = Date.now();
@@ -40,7 +40,7 @@ async function resets(server: RunningServer): Promise<number> {
 beforeAll(async () => {
   if (!available) return;
   [a, b] = await Promise.all([startServer(ENV), startServer(ENV)]);
-  proxy = await startSwitchProxy(a.port);
+  proxy = await startCountingProxy(a.port);
 });
 
 afterAll(async () => {
