@@ -49,7 +49,12 @@ const TICK_MS = 10;
 const MAX_PROBES_PER_PROCESS = 40;
 /** Above this, clients are split over two generator processes (one core cannot read them all). */
 const CLIENTS_PER_PROCESS = 5_000;
-/** Scheduling niceness of the stream-client generators (the server and the ingest run at 0). */
+/**
+ * Scheduling niceness of the stream-client generators when they run as several processes (above
+ * CLIENTS_PER_PROCESS clients): then they could take both cores, and must leave the server what it
+ * needs. A single generator process runs at 0 like the server and the ingest, so that its reads
+ * are timely and latency measures the server, not a descheduled client.
+ */
 const CLIENTS_NICE = 10;
 /** Open file descriptors per process: each client is one; capped by the hard limit (`ulimit -Hn`). */
 const NOFILE = 20_000;
@@ -135,8 +140,8 @@ class Generator {
   readonly child: ChildProcess;
   private readonly waiting = new Map<string, ((m: FromChild) => void)[]>();
 
-  constructor(config: ChildConfig) {
-    this.child = spawnWithLimit(['bench/server/load.ts', JSON.stringify(config)], process.env, true, config.role === 'clients' ? CLIENTS_NICE : 0);
+  constructor(config: ChildConfig, nice = 0) {
+    this.child = spawnWithLimit(['bench/server/load.ts', JSON.stringify(config)], process.env, true, nice);
     this.child.on('message', (m: FromChild) => {
       const list = this.waiting.get(m.type);
       const next = list?.shift();
@@ -292,7 +297,10 @@ async function measure(kind: ServerKind, clients: number, rate: number): Promise
     for (let p = 0; p < processes; p++) {
       const share = groups.map((g) => ({ ...g, count: Math.floor(g.count / processes) + (p < g.count % processes ? 1 : 0) }));
       gens.push(
-        new Generator({ role: 'clients', host: HOST, port: server.port, groups: share, probeEvery: 25, maxProbes: MAX_PROBES_PER_PROCESS, connectConcurrency: 128, lifetimeMs: CHILD_LIFETIME_MS }),
+        new Generator(
+          { role: 'clients', host: HOST, port: server.port, groups: share, probeEvery: 25, maxProbes: MAX_PROBES_PER_PROCESS, connectConcurrency: 128, lifetimeMs: CHILD_LIFETIME_MS },
+          processes > 1 ? CLIENTS_NICE : 0,
+        ),
       );
     }
     ingest = new Generator({ role: 'ingest', host: HOST, port: server.port, keys: KEYS, trucks: TRUCKS, ratePerS: rate, durationMs: INGEST_MS, tickMs: TICK_MS, replyWaitMs: REPLY_WAIT_MS, lifetimeMs: CHILD_LIFETIME_MS });
@@ -504,8 +512,8 @@ clients get up to ${DRAIN_MS / 1000} s to receive the rest.
 - *per conn.*: (server RSS with every client connected and idle − RSS before) ÷ clients.
   *peak RSS*: highest server RSS during the load. *server CPU*: % of one core during the ingest;
   *CPU/event*: server CPU time from the ingest's start to the end of the drain ÷ events received;
-  *machine CPU*: both cores, generators included: they share the machine with the server, at
-  \`nice ${CLIENTS_NICE}\` for the stream clients so that they get what the server leaves; in
+  *machine CPU*: both cores, generators included: they share the machine with the server (above
+  ${fmt(CLIENTS_PER_PROCESS)} clients, in two processes at \`nice ${CLIENTS_NICE}\`, so that they get what the server leaves); in
   parentheses, the share taken by processes outside the benchmark (the machine is not idle).
 - A row during which processes outside the benchmark took more than ${QUIET_OTHER_CPU_PCT} % of the
   machine is run again (at most ${MAX_ATTEMPTS} times, while the matrix is under ${RETRY_BUDGET_MS / 60_000} min) and the
