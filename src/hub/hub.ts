@@ -559,9 +559,7 @@ export class FleetHub {
         (snapshot) => {
           if (generation !== this._streamGeneration) return;
           this._applySnapshot(snapshot);
-          // An empty bus has no last id: `<epoch>-0` asks for everything of this epoch, so an event
-          // published between the snapshot and the stream's start is not missed.
-          this._openStream(generation, snapshot.lastEventId ?? `${snapshot.epoch}-0`);
+          this._openStream(generation, this._lastEventId);
         },
         (error: unknown) => {
           if (generation !== this._streamGeneration) return;
@@ -688,7 +686,11 @@ export class FleetHub {
     if (i > 0) this._receivedAt.splice(0, i);
   }
 
-  private _applySnapshot(snapshot: FleetSnapshot): void {
+  private _applySnapshot(received: FleetSnapshot): void {
+    // An empty bus has no last id: `<epoch>-0` stands for "before everything of this epoch", so an
+    // event published before the stream starts, or before a later hub resumes from what this one
+    // stored, is not missed.
+    const snapshot = { ...received, lastEventId: received.lastEventId ?? `${received.epoch}-0` };
     // A reset replaces everything: pending events belong to the old state and are dropped.
     if (this._fanoutTimer) clearTimeout(this._fanoutTimer);
     this._fanoutTimer = null;
