@@ -1,9 +1,8 @@
 // The fleet hub in real Chromium against a real fleetwire server: one stream per browser profile.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CDPSession, Page } from 'playwright-core';
-import type { FleetClientApi } from '../../src/client/api';
 import type { Telemetry } from '../../src/shared/fleet';
-import { launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
+import { client, eventually, launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
 import { startServer, type RunningServer } from '../support/server';
 import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
 
@@ -72,22 +71,12 @@ async function gauge(tenant: string): Promise<number> {
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
-function client<T>(page: Page, fn: (fleetwire: FleetClientApi) => T | Promise<T>): Promise<T> {
-  return page.evaluate(`(${fn.toString()})(window.fleetwire)`) as Promise<T>;
-}
-
 async function diagnosticsTabs(page: Page): Promise<number> {
   return client(page, async (f) => (await f.diagnostics()).tabs);
 }
 
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Polls until `check` holds, for at most WAIT_MS unless told otherwise. */
+const waitFor = (check: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS) => eventually(check, what, timeoutMs);
 
 beforeAll(async () => {
   server = await startServer(ENV);
@@ -97,7 +86,7 @@ beforeAll(async () => {
 afterEach(async () => {
   for (const p of profiles) await p.close();
   profiles = [];
-  await eventually(async () => proxy.openStreams() === 0, 'streams of closed browsers to end');
+  await waitFor(async () => proxy.openStreams() === 0, 'streams of closed browsers to end');
 });
 
 afterAll(async () => {
@@ -113,7 +102,7 @@ describe('one stream per browser', () => {
       const truck = `acme-${String((i % 9) + 1).padStart(2, '0')}`;
       pages.push(await open(p, i % 2 === 0 ? '/' : `/trucks/${truck}`));
     }
-    await eventually(async () => (await diagnosticsTabs(pages[0]!)) === 20, '20 tabs attached');
+    await waitFor(async () => (await diagnosticsTabs(pages[0]!)) === 20, '20 tabs attached');
     expect(await gauge('acme')).toBe(1);
     expect(proxy.openStreams()).toBe(1);
     // With one stream per tab this request would queue behind six held connections forever.
@@ -148,14 +137,14 @@ describe('tabs come and go', () => {
     const p = await profile();
     const pages: Page[] = [];
     for (let i = 0; i < 6; i += 1) pages.push(await open(p, i < 3 ? '/' : '/trucks/acme-06'));
-    await eventually(async () => (await diagnosticsTabs(pages[0]!)) === 6, '6 tabs attached');
+    await waitFor(async () => (await diagnosticsTabs(pages[0]!)) === 6, '6 tabs attached');
 
     await pages[1]!.close();
     const cdp: CDPSession = await p.context.newCDPSession(pages[2]!);
     // The renderer dies mid-command, so the command never answers: do not wait for it.
     void cdp.send('Page.crash').catch(() => undefined);
     await pages[2]!.waitForEvent('crash', { timeout: WAIT_MS });
-    await eventually(async () => (await diagnosticsTabs(pages[0]!)) === 4, 'closed and crashed tabs dropped');
+    await waitFor(async () => (await diagnosticsTabs(pages[0]!)) === 4, 'closed and crashed tabs dropped');
 
     const before = await ingestMany(Array.from({ length: 5 }, () => ({ truckId: 'acme-06' })));
     await waitForPainted(pages[3]!, 'acme-06', before.at(-1)!);
@@ -181,7 +170,7 @@ describe('without SharedWorker', () => {
     const leader = await open(p, '/');
     const followers = [await open(p, '/'), await open(p, '/trucks/acme-07'), await open(p, '/trucks/acme-07')];
     expect(await client(leader, async (f) => (await f.diagnostics()).hubKind)).toBe('leader-tab');
-    await eventually(async () => (await diagnosticsTabs(followers[0]!)) === 4, '4 tabs attached to the leader');
+    await waitFor(async () => (await diagnosticsTabs(followers[0]!)) === 4, '4 tabs attached to the leader');
     expect(proxy.openStreams()).toBe(1);
 
     const first = await ingest('acme-07', { speedKph: 41 });
@@ -190,7 +179,7 @@ describe('without SharedWorker', () => {
     await leader.close();
     const during = await ingestMany(Array.from({ length: 10 }, (_, i) => ({ truckId: 'acme-07', speedKph: 50 + i })));
     for (const page of followers) await waitForPainted(page, 'acme-07', during.at(-1)!);
-    await eventually(async () => (await diagnosticsTabs(followers[0]!)) === 3, 'the new leader to serve 3 tabs');
+    await waitFor(async () => (await diagnosticsTabs(followers[0]!)) === 3, 'the new leader to serve 3 tabs');
     expect(proxy.openStreams()).toBe(1);
     const history = await client(followers[1]!, (f) => f.history('acme-07'));
     expect(history.filter((t) => t.speedKph >= 50 && t.speedKph < 60).map((t) => t.speedKph)).toEqual(
@@ -214,7 +203,7 @@ describe('server restart on the memory bus', () => {
       epoch: string;
     };
     expect(fleet.epoch).not.toBe(oldEpoch);
-    await eventually(async () => (await client(page, async (f) => (await f.diagnostics()).epoch)) === fleet.epoch, 'the reset');
+    await waitFor(async () => (await client(page, async (f) => (await f.diagnostics()).epoch)) === fleet.epoch, 'the reset');
     expect(await client(page, (f) => f.trucks.get('acme-05')?.last?.speedKph ?? null)).not.toBe(77);
 
     const fresh = await ingest('acme-05', { speedKph: 12 });

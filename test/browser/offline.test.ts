@@ -2,9 +2,8 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import type { FleetClientApi } from '../../src/client/api';
 import type { Telemetry } from '../../src/shared/fleet';
-import { launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
+import { client, eventually, launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
 import { buildClient, buildDir } from '../support/build';
 import { startServer, type RunningServer } from '../support/server';
 import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
@@ -75,18 +74,8 @@ async function gauge(): Promise<number> {
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function client<T>(page: Page, fn: (fleetwire: FleetClientApi) => T | Promise<T>): Promise<T> {
-  return page.evaluate(`(${fn.toString()})(window.fleetwire)`) as Promise<T>;
-}
+/** Polls until `check` holds, for at most WAIT_MS unless told otherwise. */
+const waitFor = (check: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS) => eventually(check, what, timeoutMs);
 
 /** The hub's stored history of a truck; `history()` flushes what waits to be stored first. */
 function history(page: Page, truckId: string): Promise<Telemetry[]> {
@@ -217,7 +206,7 @@ describe('installable service worker', () => {
     // ...and so do the hub's. The first hub started before the service worker existed: let it end
     // (no tab left), so that the next one runs under the worker, then ask the worker what it saw.
     await page.close();
-    await eventually(async () => (await gauge()) === 0, 'the first hub to close its stream');
+    await waitFor(async () => (await gauge()) === 0, 'the first hub to close its stream');
     const again = await open(p.context, `${server.url}/`);
     await again.waitForFunction(() => window.fleetwire?.status.state === 'live', undefined, { timeout: WAIT_MS });
     const stats = await again.evaluate(

@@ -1,8 +1,6 @@
 // The hub in real Chromium behind a load balancer of two Redis-bus instances: it resumes on the other one, no reload.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import type { FleetClientApi } from '../../src/client/api';
-import { launchProfile, logIn, waitForPainted, type Profile } from '../support/browser';
+import { client, launchProfile, logIn, waitForPainted, type Profile } from '../support/browser';
 import { SHARED_REDIS_URL, deletePrefix, requireRedis, uniquePrefix } from '../support/redis';
 import { ingest, startServer, type RunningServer } from '../support/server';
 import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
@@ -25,10 +23,6 @@ let profile: Profile | null = null;
 let ts = Date.now();
 function telemetry(truckId: string, speedKph: number) {
   return { truckId, ts: (ts += 1_000), lat: 51.9, lon: 4.5, speedKph, headingDeg: 90 };
-}
-
-function client<T>(page: Page, fn: (fleetwire: FleetClientApi) => T | Promise<T>): Promise<T> {
-  return page.evaluate(`(${fn.toString()})(window.fleetwire)`) as Promise<T>;
 }
 
 async function resets(server: RunningServer): Promise<number> {

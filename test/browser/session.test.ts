@@ -3,11 +3,10 @@
 // tenant isolation across REST, the stream and IndexedDB while another tenant is busy.
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { FleetClientApi } from '../../src/client/api';
 import type { Telemetry } from '../../src/shared/fleet';
 import { LOGIN_FAILURES_PER_WINDOW } from '../../server/plugins/auth';
 import { SseReader } from '../server/helpers';
-import { launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
+import { client, eventually, launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
 import { startServer, type RunningServer } from '../support/server';
 import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
 
@@ -53,18 +52,8 @@ async function ingest(key: 'demo-acme' | 'demo-globex', items: Partial<Telemetry
   return ((await response.json()) as { ids: string[] }).ids;
 }
 
-function client<T>(page: Page, fn: (fleetwire: FleetClientApi) => T | Promise<T>): Promise<T> {
-  return page.evaluate(`(${fn.toString()})(window.fleetwire)`) as Promise<T>;
-}
-
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Polls until `check` holds, for at most WAIT_MS unless told otherwise. */
+const waitFor = (check: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS) => eventually(check, what, timeoutMs);
 
 async function databases(page: Page): Promise<string[]> {
   return page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
@@ -234,13 +223,13 @@ describe('the end of a session', () => {
     const pages = [await open(p.context, '/'), await open(p.context, '/trucks/acme-02'), await open(p.context, '/')];
     const id = (await ingest('demo-acme', [{ truckId: 'acme-02' }]))[0]!;
     for (const page of pages) await waitForPainted(page, 'acme-02', id);
-    await eventually(async () => (await databases(pages[0]!)).includes('fleetwire:acme:ana'), 'the database to exist');
+    await waitFor(async () => (await databases(pages[0]!)).includes('fleetwire:acme:ana'), 'the database to exist');
     const cookie = await cookieHeader(p.context);
 
     await pages[2]!.getByRole('button', { name: 'Log out' }).click();
     for (const page of pages) await page.waitForURL(/\/login/, { timeout: WAIT_MS });
     for (const page of pages) await page.getByText('You have logged out.').waitFor({ timeout: WAIT_MS });
-    await eventually(async () => !(await databases(pages[0]!)).includes('fleetwire:acme:ana'), 'the database to be deleted');
+    await waitFor(async () => !(await databases(pages[0]!)).includes('fleetwire:acme:ana'), 'the database to be deleted');
     for (const page of pages) expect(await databases(page)).not.toContain('fleetwire:acme:ana');
     // The server forgot the session too: a kept copy of the cookie opens nothing.
     expect((await fetch(`${server.url}/api/me`, { headers: { cookie } })).status).toBe(401);
@@ -255,7 +244,7 @@ describe('the end of a session', () => {
     const pages = [await open(p.context, '/'), await open(p.context, '/trucks/acme-03')];
     const ids = await ingest('demo-acme', [{ truckId: 'acme-03', speedKph: 42 }, { truckId: 'acme-03', speedKph: 43 }]);
     for (const page of pages) await waitForPainted(page, 'acme-03', ids[1]!);
-    await eventually(async () => (await dumpDatabase(pages[0]!, 'fleetwire:acme:ana')).includes(ids[1]!), 'the events to be stored');
+    await waitFor(async () => (await dumpDatabase(pages[0]!, 'fleetwire:acme:ana')).includes(ids[1]!), 'the events to be stored');
 
     // The session ends on the server (revoked from elsewhere with the same cookie): its stream is closed.
     const res = await fetch(`${server.url}/api/session`, { method: 'DELETE', headers: { cookie: await cookieHeader(p.context) } });
@@ -280,7 +269,7 @@ describe('the end of a session', () => {
     await loginThroughForm(pages[0]!, 'bo');
     await pages[0]!.waitForURL((url) => url.pathname === '/', { timeout: WAIT_MS });
     await panel(pages[0]!, 'globex-01').waitFor({ timeout: WAIT_MS });
-    await eventually(async () => !(await databases(pages[0]!)).includes('fleetwire:acme:ana'), 'ana’s database to be deleted');
+    await waitFor(async () => !(await databases(pages[0]!)).includes('fleetwire:acme:ana'), 'ana’s database to be deleted');
     expect(await databases(pages[0]!)).toContain('fleetwire:globex:bo');
     expect(await dumpDatabase(pages[0]!, 'fleetwire:globex:bo')).not.toContain('acme');
   });
@@ -326,7 +315,7 @@ describe('tenant isolation', () => {
     expect(rest).not.toContain('acme');
     expect(rest).toContain('globex-08');
     // IndexedDB and what the tabs hold.
-    await eventually(async () => (await dumpDatabase(globexTabs[0]!, 'fleetwire:globex:bo')).includes(globexIds.at(-1)!), 'globex’s events stored');
+    await waitFor(async () => (await dumpDatabase(globexTabs[0]!, 'fleetwire:globex:bo')).includes(globexIds.at(-1)!), 'globex’s events stored');
     expect(await databases(globexTabs[0]!)).toEqual(['fleetwire:globex:bo']);
     expect(await dumpDatabase(globexTabs[0]!, 'fleetwire:globex:bo')).not.toContain('acme');
     for (const page of globexTabs) {
@@ -348,7 +337,7 @@ describe('tenant isolation', () => {
     await panel(page, 'globex-01').waitFor({ timeout: WAIT_MS });
     const g = await ingest('demo-globex', [{ truckId: 'globex-01' }]);
     await waitForPainted(page, 'globex-01', g[0]!);
-    await eventually(async () => (await dumpDatabase(page, 'fleetwire:globex:bo')).includes(g[0]!), 'globex’s event stored');
+    await waitFor(async () => (await dumpDatabase(page, 'fleetwire:globex:bo')).includes(g[0]!), 'globex’s event stored');
     expect(await databases(page)).toEqual(['fleetwire:globex:bo']);
     expect(await dumpDatabase(page, 'fleetwire:globex:bo')).not.toContain('acme');
     expect(await client(page, (f) => JSON.stringify([...f.trucks.values()]))).not.toContain('acme');

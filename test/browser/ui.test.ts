@@ -4,7 +4,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetSnapshot, Telemetry, TruckSnapshot } from '../../src/shared/fleet';
-import { launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
+import { eventually, launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
 import { startServer, type RunningServer } from '../support/server';
 
 type Sample = Partial<Omit<Telemetry, 'truckId'>>;
@@ -73,14 +73,8 @@ async function panelOrder(page: Page): Promise<string[]> {
   return page.locator('truck-panel').evaluateAll((els) => els.map((e) => e.getAttribute('truck-id') ?? ''));
 }
 
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Polls until `check` holds, for at most WAIT_MS unless told otherwise. */
+const waitFor = (check: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS) => eventually(check, what, timeoutMs, 100);
 
 async function seriousViolations(page: Page): Promise<string[]> {
   const results = await new AxeBuilder({ page }).analyze();
@@ -231,23 +225,23 @@ describe('dashboard', () => {
     // Speeding raises an alert at once.
     const ids = await ingest('acme-12', { speedKph: 120 }, { speedKph: 121 });
     await waitForPainted(page, 'acme-12', ids[1] as string);
-    await eventually(
+    await waitFor(
       async () => (await page.evaluate(() => [...(window.fleetwire?.activeAlerts.values() ?? [])].some((a) => a.truckId === 'acme-12'))),
       'the speeding alert of acme-12',
     );
     await page.getByLabel('Sort by').selectOption('status');
-    await eventually(async () => {
+    await waitFor(async () => {
       const order = await panelOrder(page);
       return order.indexOf('acme-12') < order.indexOf('acme-01');
     }, 'acme-12 (alert) before acme-01 when sorting by status');
     expect(new URL(page.url()).searchParams.get('sort')).toBeNull();
 
     await page.getByLabel('Filter trucks').fill('acme-05');
-    await eventually(async () => (await panelOrder(page)).join() === 'acme-05', 'the filter to leave acme-05 alone');
+    await waitFor(async () => (await panelOrder(page)).join() === 'acme-05', 'the filter to leave acme-05 alone');
     await page.getByLabel('Filter trucks').fill('no such truck anywhere');
     await page.getByText(/No truck matches/).waitFor({ timeout: WAIT_MS });
     await page.getByRole('button', { name: 'Clear filter' }).click();
-    await eventually(async () => (await panelOrder(page)).length === fleet.trucks.length, 'every truck back');
+    await waitFor(async () => (await panelOrder(page)).length === fleet.trucks.length, 'every truck back');
   });
 
   it('switches units in one tab and every other tab follows', async () => {
@@ -277,7 +271,7 @@ describe('dashboard', () => {
     await ingest('acme-07', { speedKph: 125 });
     const alertId = await (async () => {
       let found: string | undefined;
-      await eventually(async () => {
+      await waitFor(async () => {
         found = await one.evaluate(
           () => [...(window.fleetwire?.activeAlerts.values() ?? [])].find((a) => a.truckId === 'acme-07' && a.kind === 'speeding')?.id,
         );

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { FleetClientApi } from '../../src/client/api';
 
 /** Chromium flags for this machine: no sandbox as root, no background traffic to a closed network. */
 export const CHROMIUM_ARGS = [
@@ -67,4 +68,19 @@ export async function waitForPainted(page: Page, truckId: string, eventId: strin
     await page.waitForTimeout(100);
   }
   throw new Error(`truck-panel ${truckId} on ${page.url()} painted ${seen ?? 'nothing'}, expected ${eventId}`);
+}
+
+/** Runs `fn` in the page with the tab's FleetClient (`window.fleetwire`) and returns its result. */
+export function client<T>(page: Page, fn: (fleetwire: FleetClientApi) => T | Promise<T>): Promise<T> {
+  return page.evaluate(`(${fn.toString()})(window.fleetwire)`) as Promise<T>;
+}
+
+/** Polls `check` until it holds; fails naming `what` after `timeoutMs`. */
+export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs: number, pollMs = 200): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
