@@ -207,6 +207,13 @@ describe('installable service worker', () => {
     // (no tab left), so that the next one runs under the worker, then ask the worker what it saw.
     await page.close();
     await waitFor(async () => (await gauge()) === 0, 'the first hub to close its stream');
+    // Its worker ends a moment after the stream; a tab opened before then would join it instead.
+    const browserCdp = await p.context.browser()!.newBrowserCDPSession();
+    await waitFor(async () => {
+      const { targetInfos } = (await browserCdp.send('Target.getTargets')) as { targetInfos: { type: string }[] };
+      return !targetInfos.some((t) => t.type === 'shared_worker');
+    }, 'the first hub’s worker to end');
+    await browserCdp.detach();
     const again = await open(p.context, `${server.url}/`);
     await again.waitForFunction(() => window.fleetwire?.status.state === 'live', undefined, { timeout: WAIT_MS });
     const stats = await again.evaluate(
