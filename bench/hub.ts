@@ -6,7 +6,7 @@ import { startServer, type RunningServer } from '../test/support/server';
 import { startCountingProxy, type CountingProxy } from '../test/support/tcp-proxy';
 import { ms, quantile, table, writeResult } from './report';
 
-/** Tab counts compared (issue: 1, 6, 10, 20, 50). */
+/** Tab counts compared: 1, 6, 10, 20, 50. */
 const TAB_COUNTS = (process.env.BENCH_TABS ?? '1,6,10,20,50').split(',').map(Number);
 /** Ingest rate for the latency runs: the target is p99 ≤ 50 ms in 20 tabs at this rate. */
 const LATENCY_RATE_PER_S = 200;
@@ -15,7 +15,7 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_S ?? 5);
 const THROUGHPUT_RATE_PER_S = Number(process.env.BENCH_THROUGHPUT_RATE ?? 6_000);
 const THROUGHPUT_SECONDS = Number(process.env.BENCH_THROUGHPUT_S ?? 10);
 const THROUGHPUT_TABS = 10;
-/** The memory run: 10 tabs at 200 ev/s for five minutes (issue), sampled every 30 s. */
+/** The memory run: 10 tabs at 200 ev/s for five minutes, sampled every 30 s. */
 const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_S ?? 300);
 const MEMORY_SAMPLE_S = 30;
 /** A request from the last tab that takes longer than this is reported as stalled. */

@@ -4,7 +4,7 @@ import { deletePrefix, redisAnswers, SHARED_REDIS_URL, uniquePrefix } from '../t
 import { ingest, login, startServer, type RunningServer } from '../test/support/server';
 import { ms, quantile, table, writeResult } from './report';
 
-/** Subscribers per run: 1,000 (issue), split over the instances. */
+/** Subscribers per run: 1,000, split over the instances. */
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
 /** Subscribers that parse every event to time it; the rest only count (the bench must not be the bottleneck). */
 const PROBES = 50;

@@ -20,7 +20,7 @@ const TABS = Number(process.env.SOAK_TABS ?? 10);
 const TICK_MS = 100;
 /** Samples over the run: enough for a curve, few enough to cost nothing. */
 const SAMPLE_EVERY_S = Math.max(5, Math.round(SECONDS / 40));
-/** Flatness bound of the issue: server RSS within 10 % after warm-up. */
+/** Flatness bound: server RSS within 10 % after warm-up. */
 const FLAT_WITHIN = 0.1;
 /** History the memory bus keeps per tenant; shorter runs keep less, so that warm-up ends early in the run. */
 const RETENTION = Math.min(50_000, Math.max(5_000, Math.round((RATE_PER_S * SECONDS) / 6)));

@@ -10,7 +10,7 @@ import { ms, quantile, table, writeResult } from './report';
 const TRUCKS = 100;
 const RATE_PER_S = 200;
 const SECONDS = Number(process.env.BENCH_UI_S ?? 30);
-/** Budget for the dashboard's initial JavaScript, gzip (issue: ≤ 60 KB). */
+/** Budget for the dashboard's initial JavaScript, gzip: ≤ 60 KB. */
 const INITIAL_JS_BUDGET_KB = 60;
 
 declare global {

@@ -15,7 +15,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '../..');
 const HOST = '127.0.0.1';
 
-/** Client counts compared at RATE_PER_S (issue 8). */
+/** Client counts compared at RATE_PER_S. */
 const CLIENT_COUNTS = (process.env.BENCH_SERVER_CLIENTS ?? '1000,5000,10000').split(',').map(Number);
 /**
  * Extra runs as `<clients>@<events/s>`: 10,000 clients at a tenth of the rate, a load the two cores
@@ -463,7 +463,7 @@ const svg = throughputChart(results);
 await mkdir(RESULTS_DIR, { recursive: true });
 await writeFile(path.join(RESULTS_DIR, 'server-throughput.svg'), svg);
 
-/** The issue's targets, each met or missed by how much, from this run's numbers. */
+/** The server targets, each met or missed by how much, from this run's numbers. */
 function targets(all: RunResult[]): string {
   const at = (server: ServerKind, clients: number, rate = RATE_PER_S) => all.find((r) => r.server === server && r.clients === clients && r.ratePerS === rate);
   const lines: string[] = [];
@@ -523,7 +523,7 @@ ${table(['server', 'clients', 'ingest/s', 'connected', 'expected/s', 'delivered/
 
 ![delivered events per second, fleetwire vs better-sse](bench/results/server-throughput.svg)
 
-### Targets (issue 8), from this run
+### Targets, from this run
 
 ${targets(results)}
 

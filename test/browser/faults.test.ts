@@ -15,7 +15,7 @@ type Sample = Omit<Telemetry, 'ts'> & { ts: number | string };
 const ENV = { FLEETWIRE_SESSION_SECRET: 'faults-test-secret-0123456789abcdef' };
 /** Bound on every wait for something the browser must do on its own (reconnect, resume, paint). */
 const WAIT_MS = 45_000;
-/** How long the network stays cut (issue: 10 s). */
+/** How long the network stays cut: 10 s. */
 const OUTAGE_MS = 10_000;
 
 let server: RunningServer;
