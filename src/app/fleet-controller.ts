@@ -8,6 +8,7 @@ import type { FleetClientApi, FleetClientEventMap } from '../client/api';
 import type { Alert, Telemetry } from '../shared/fleet';
 import type { Diagnostics, Prefs, StreamStatus, TruckState } from '../shared/protocol';
 import { DEFAULT_PREFS } from '../shared/protocol';
+import { formatRelative } from './format';
 import { truckView, type TruckView } from './truck-view';
 
 /**
@@ -116,8 +117,11 @@ export class FleetController implements ReactiveController {
     const cached = this._views.get(truckId);
     if (cached && cached.version === version && cached.tick === tick) return cached.view;
     const view = truckView(truck, this._alertsOf(truckId), this._client?.ackedAlerts ?? new Set(), Date.now());
-    this._views.set(truckId, { version, tick, view });
-    return view;
+    // A clock beat with no change to what the panel shows keeps the old object, so Lit skips the
+    // panel: otherwise every beat would repaint the whole fleet at once (a long task at 100 trucks).
+    const kept = cached && cached.version === version && looksTheSame(cached.view, view) ? cached.view : view;
+    this._views.set(truckId, { version, tick, view: kept });
+    return kept;
   }
 
   ackAlert(alertId: string): void {
@@ -228,4 +232,12 @@ export class FleetController implements ReactiveController {
 
 function severityRank(a: Alert): number {
   return a.severity === 'critical' ? 0 : 1;
+}
+
+/** Whether two views of one truck at two instants display the same (relative times included). */
+function looksTheSame(a: TruckView, b: TruckView): boolean {
+  if (a.lastSeenAt !== null && b.lastSeenAt !== null) {
+    if (formatRelative(a.lastSeenAt, a.computedAt) !== formatRelative(b.lastSeenAt, b.computedAt)) return false;
+  }
+  return JSON.stringify({ ...a, computedAt: 0 }) === JSON.stringify({ ...b, computedAt: 0 });
 }
