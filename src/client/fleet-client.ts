@@ -254,11 +254,13 @@ export class FleetClient implements FleetClientApi {
 
   private _onEvents(message: MessageOf<HubToTab, 'events'>): void {
     const changed = new Set<string>();
+    // Trucks copied once for this batch: the components see one new object per changed truck.
+    const copied = new Set<string>();
     for (const event of message.events) {
       // A new leader may replay a little of what this tab already has: apply each event once.
       if (this.lastEventId && compareEventIds(event.id, this.lastEventId) <= 0) continue;
       this.lastEventId = event.id;
-      const truckId = applyStreamEvent(this._fleet, event);
+      const truckId = applyStreamEvent(this._fleet, event, copied);
       // Alerts of trucks this tab does not show still count and toast; the truck itself is not kept.
       if (truckId && this._subscription && !this._subscription.includes(truckId)) this._fleet.trucks.delete(truckId);
       else if (truckId) changed.add(truckId);

@@ -130,6 +130,11 @@ export class FleetHub {
   private _streamWanted = false;
 
   private _fanout: StreamEvent[] = [];
+  /**
+   * Trucks whose state object is the hub's own copy since the last fan-out: nothing outside holds
+   * them (posting clones), so events update them in place instead of copying per event.
+   */
+  private _copied = new Set<string>();
   private _fanoutTimer: ReturnType<typeof setTimeout> | null = null;
   private _batchSeq = 0;
   private _pending: StreamEvent[] = [];
@@ -352,7 +357,9 @@ export class FleetHub {
     };
   }
 
+  /** The states handed to a tab: from now on they are never mutated, whatever the host's post does. */
   private _trucksFor(tab: Tab): TruckState[] {
+    this._copied.clear();
     if (!tab.trucks) return [...this._fleet.trucks.values()];
     const out: TruckState[] = [];
     for (const id of tab.trucks) {
@@ -669,7 +676,7 @@ export class FleetHub {
     this._lastEventId = id;
     this._receivedAt.push(now);
     if (this._receivedAt.length > 4_096) this._trimRate(now);
-    const truckId = applyStreamEvent(this._fleet, event);
+    const truckId = applyStreamEvent(this._fleet, event, this._copied);
     if (truckId) this._dirty.add(truckId);
     if (event.type === 'telemetry') this._newestTelemetryTs = Math.max(this._newestTelemetryTs ?? 0, event.data.ts);
     this._fanout.push(event);
@@ -698,6 +705,7 @@ export class FleetHub {
     this._pending = [];
     this._dirty.clear();
     this._fleet = fleetStateFrom(snapshot.trucks);
+    this._copied.clear();
     this._epoch = snapshot.epoch;
     this._lastEventId = snapshot.lastEventId;
     for (const tab of this._tabs.values()) {
@@ -713,6 +721,7 @@ export class FleetHub {
 
   private _flushFanout(): void {
     this._fanoutTimer = null;
+    this._copied.clear();
     const events = this._fanout;
     this._fanout = [];
     if (events.length === 0) return;

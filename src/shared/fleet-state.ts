@@ -45,9 +45,11 @@ export function fleetStateFrom(trucks: readonly (TruckSnapshot & { recent?: Truc
 /**
  * Applies one event; returns the id of the truck it changed, or null. Copy on write: a TruckState
  * already handed out (posted to a tab, rendered by a component) is never mutated, so identity
- * comparison tells a component whether its truck changed.
+ * comparison tells a component whether its truck changed. `copied` names the trucks that are
+ * already this caller's own fresh copies (say, within one batch): those are updated in place, so a
+ * burst of events for one truck costs one copy, not one per event.
  */
-export function applyStreamEvent(state: FleetState, event: StreamEvent): string | null {
+export function applyStreamEvent(state: FleetState, event: StreamEvent, copied?: Set<string>): string | null {
   if (event.type === 'alert') {
     if (event.data.state === 'active') state.activeAlerts.set(event.data.id, event.data);
     else state.activeAlerts.delete(event.data.id);
@@ -56,11 +58,20 @@ export function applyStreamEvent(state: FleetState, event: StreamEvent): string 
   if (!truckId) return null;
   const current = state.trucks.get(truckId);
   if (!current && event.type === 'alert') return null;
-  const truck: TruckState = { ...(current ?? unknownTruck(truckId)) };
+  let truck: TruckState;
+  if (current && copied?.has(truckId)) {
+    truck = current;
+  } else {
+    const base = current ?? unknownTruck(truckId);
+    truck = { ...base, recent: [...base.recent] };
+    state.trucks.set(truckId, truck);
+    copied?.add(truckId);
+  }
   switch (event.type) {
     case 'telemetry': {
       const t = event.data;
-      truck.recent = [...truck.recent, t].slice(-RECENT_PER_TRUCK);
+      truck.recent.push(t);
+      if (truck.recent.length > RECENT_PER_TRUCK) truck.recent.splice(0, truck.recent.length - RECENT_PER_TRUCK);
       if (!truck.last || t.ts >= truck.last.ts) truck.last = t;
       break;
     }
@@ -75,7 +86,6 @@ export function applyStreamEvent(state: FleetState, event: StreamEvent): string 
       break;
   }
   truck.lastEventId = event.id;
-  state.trucks.set(truckId, truck);
   return truckId;
 }
 
