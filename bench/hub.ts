@@ -104,12 +104,16 @@ async function openNaiveTab(profile: Profile): Promise<Page | null> {
   return page;
 }
 
-/** A fleetwire tab: records when each truck panel's `data-last-event` changes (the painted event). */
-async function openHubTab(profile: Profile, path: string): Promise<Page> {
+/**
+ * A fleetwire tab: records when each truck panel's `data-last-event` changes (the painted event).
+ * Without `record` it is left alone: the records grow with every event, which a memory run must not count.
+ */
+async function openHubTab(profile: Profile, path: string, record = true): Promise<Page> {
   const page = await profile.context.newPage();
   await page.goto(proxy.url + path);
   await page.waitForFunction(() => window.fleetwire?.ready === true, undefined, { timeout: 30_000 });
   await page.locator('truck-panel').first().waitFor({ timeout: 30_000 });
+  if (!record) return page;
   // tsx compiles this file with esbuild's keepNames, whose __name helper does not exist in the page.
   await page.evaluate('globalThis.__name ??= (fn) => fn');
   await page.evaluate(() => {
@@ -308,7 +312,7 @@ async function memoryRun() {
   try {
     await logIn(profile.context, proxy.url, 'ana');
     const pages: Page[] = [];
-    for (let i = 0; i < 10; i += 1) pages.push(await openHubTab(profile, i % 2 === 0 ? '/' : `/trucks/${TRUCKS[i]}`));
+    for (let i = 0; i < 10; i += 1) pages.push(await openHubTab(profile, i % 2 === 0 ? '/' : `/trucks/${TRUCKS[i]}`, false));
     const cdp = await profile.context.newCDPSession(pages[0]!);
     await cdp.send('Performance.enable');
     const samples: { atS: number; rssMiB: number; tabHeapMiB: number; eventsStored: number }[] = [];
