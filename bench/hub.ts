@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { launchProfile, logIn, type Profile } from '../test/support/browser';
 import { startServer, type RunningServer } from '../test/support/server';
 import { startCountingProxy, type CountingProxy } from '../test/support/tcp-proxy';
+import { driveIngest } from './drive';
 import { ms, quantile, table, writeResult } from './report';
 
 /** Tab counts compared: 1, 6, 10, 20, 50. */
@@ -45,36 +46,10 @@ async function gauge(): Promise<number> {
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
-/** Ingests at `rate` events/s for `seconds`, spread over the fleet; returns send time per event id. */
-async function drive(rate: number, seconds: number, speed = 60): Promise<Map<string, number>> {
-  const sentAt = new Map<string, number>();
-  const tickMs = 50;
-  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
-  const ticks = Math.round((seconds * 1000) / tickMs);
-  let n = 0;
-  const start = Date.now();
-  const inflight: Promise<void>[] = [];
-  for (let tick = 0; tick < ticks; tick += 1) {
-    const items = Array.from({ length: perTick }, () => {
-      n += 1;
-      return { truckId: TRUCKS[n % TRUCKS.length], ts: Date.now(), lat: 51.9, lon: 4.5 + n * 1e-6, speedKph: speed, headingDeg: 90 };
-    });
-    const sent = Date.now();
-    inflight.push(
-      fetch(`${server.url}/api/ingest`, {
-        method: 'POST',
-        headers: { authorization: 'Bearer demo-acme', 'content-type': 'application/json' },
-        body: JSON.stringify(items),
-      }).then(async (r) => {
-        if (!r.ok) throw new Error(`ingest: ${r.status} ${await r.text()}`);
-        for (const id of ((await r.json()) as { ids: string[] }).ids) sentAt.set(id, sent);
-      }),
-    );
-    const next = start + (tick + 1) * tickMs;
-    await settle(Math.max(0, next - Date.now()));
-  }
-  await Promise.all(inflight);
-  return sentAt;
+/** Ingests at `rate` events/s for `seconds`, round-robin over the fleet; returns send time per event id. */
+async function drive(rate: number, seconds: number): Promise<Map<string, number>> {
+  const sample = (n: number) => ({ truckId: TRUCKS[n % TRUCKS.length]!, ts: Date.now(), lat: 51.9, lon: 4.5 + n * 1e-6, speedKph: 60, headingDeg: 90 });
+  return (await driveIngest(server.url, rate, seconds, sample)).sentAt;
 }
 
 /**

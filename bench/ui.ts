@@ -5,6 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { launchProfile, logIn } from '../test/support/browser';
 import { REPO_ROOT, startServer } from '../test/support/server';
+import { driveIngest } from './drive';
 import { ms, quantile, table, writeResult } from './report';
 
 const TRUCKS = 100;
@@ -68,32 +69,15 @@ try {
   });
   const panels = await page.locator('truck-panel').count();
 
-  const sentAt = new Map<string, number>();
-  const tickMs = 50;
-  const perTick = (RATE_PER_S * tickMs) / 1000;
-  const start = Date.now();
-  const inflight: Promise<void>[] = [];
-  let n = 0;
-  for (let tick = 0; tick < (SECONDS * 1000) / tickMs; tick += 1) {
-    const items = Array.from({ length: perTick }, () => {
-      n += 1;
-      const truck = `acme-${String((n % TRUCKS) + 1).padStart(2, '0')}`;
-      return { truckId: truck, ts: Date.now(), lat: 50 + (n % 7) * 0.01, lon: 8, speedKph: 40 + (n % 50), headingDeg: 90, fuelPct: 50 };
-    });
-    const sent = Date.now();
-    inflight.push(
-      fetch(`${server.url}/api/ingest`, {
-        method: 'POST',
-        headers: { authorization: 'Bearer demo-acme', 'content-type': 'application/json' },
-        body: JSON.stringify(items),
-      }).then(async (r) => {
-        if (!r.ok) throw new Error(`ingest: ${r.status} ${await r.text()}`);
-        for (const id of ((await r.json()) as { ids: string[] }).ids) sentAt.set(id, sent);
-      }),
-    );
-    await new Promise((r) => setTimeout(r, Math.max(0, start + (tick + 1) * tickMs - Date.now())));
-  }
-  await Promise.all(inflight);
+  const { sentAt, startedAt: start } = await driveIngest(server.url, RATE_PER_S, SECONDS, (n) => ({
+    truckId: `acme-${String((n % TRUCKS) + 1).padStart(2, '0')}`,
+    ts: Date.now(),
+    lat: 50 + (n % 7) * 0.01,
+    lon: 8,
+    speedKph: 40 + (n % 50),
+    headingDeg: 90,
+    fuelPct: 50,
+  }));
   await new Promise((r) => setTimeout(r, 1_000));
   const elapsedS = (Date.now() - start) / 1000;
   const ui = await page.evaluate(() => window.__ui!);
