@@ -5,7 +5,7 @@
 import type { CDPSession, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetSnapshot, Telemetry } from '../../src/shared/fleet';
-import { client, eventually, launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
+import { client, eventually, launchProfile, logIn, openApp, panel, waitForPainted, type Profile } from '../support/browser';
 import { startServer, type RunningServer } from '../support/server';
 import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
 
@@ -29,11 +29,8 @@ async function profile(initScript?: () => void): Promise<Profile> {
   return p;
 }
 
-async function open(p: Profile, path: string): Promise<Page> {
-  const page = await p.context.newPage();
-  await page.goto(proxy.url + path);
-  await page.waitForFunction(() => window.fleetwire?.ready === true, undefined, { timeout: WAIT_MS });
-  return page;
+function open(p: Profile, path: string): Promise<Page> {
+  return openApp(p.context, proxy.url + path, WAIT_MS);
 }
 
 let tsCounter = Date.now();

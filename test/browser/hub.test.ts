@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CDPSession, Page } from 'playwright-core';
 import type { Telemetry } from '../../src/shared/fleet';
-import { client, eventually, launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
+import { client, eventually, launchProfile, logIn, openApp, panel, waitForPainted, type Profile } from '../support/browser';
 import { startServer, type RunningServer } from '../support/server';
 import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
 
@@ -34,11 +34,8 @@ async function profile(options: { noSharedWorker?: boolean } = {}): Promise<Prof
   return p;
 }
 
-async function open(p: Profile, path: string): Promise<Page> {
-  const page = await p.context.newPage();
-  await page.goto(proxy.url + path);
-  await page.waitForFunction(() => window.fleetwire?.ready === true, undefined, { timeout: WAIT_MS });
-  return page;
+function open(p: Profile, path: string): Promise<Page> {
+  return openApp(p.context, proxy.url + path, WAIT_MS);
 }
 
 let tsCounter = Date.now();

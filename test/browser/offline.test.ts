@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Telemetry } from '../../src/shared/fleet';
-import { client, eventually, launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
+import { client, eventually, launchProfile, logIn, openApp, panel, waitForPainted, type Profile } from '../support/browser';
 import { buildClient, buildDir } from '../support/build';
 import { startServer, type RunningServer } from '../support/server';
 import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
@@ -46,9 +46,7 @@ async function profile(baseUrl: string): Promise<Profile> {
 
 /** Opens a page and waits until its hub answered and the service worker controls it. */
 async function open(context: BrowserContext, url: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.waitForFunction(() => window.fleetwire?.ready === true, undefined, { timeout: WAIT_MS });
+  const page = await openApp(context, url, WAIT_MS);
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: WAIT_MS });
   return page;
 }

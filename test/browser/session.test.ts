@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Telemetry } from '../../src/shared/fleet';
 import { LOGIN_FAILURES_PER_WINDOW } from '../../server/plugins/auth';
 import { SseReader } from '../server/helpers';
-import { client, eventually, launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
+import { client, eventually, launchProfile, logIn, openApp, panel, waitForPainted, type Profile } from '../support/browser';
 import { startServer, type RunningServer } from '../support/server';
 import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
 
@@ -27,11 +27,8 @@ async function profile(username: string | null = 'ana'): Promise<Profile> {
   return p;
 }
 
-async function open(context: BrowserContext, path: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(server.url + path);
-  await page.waitForFunction(() => window.fleetwire?.ready === true, undefined, { timeout: WAIT_MS });
-  return page;
+function open(context: BrowserContext, path: string): Promise<Page> {
+  return openApp(context, server.url + path, WAIT_MS);
 }
 
 async function loginThroughForm(page: Page, username: string, password = 'fleetwire'): Promise<void> {

@@ -4,7 +4,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetSnapshot, Telemetry, TruckSnapshot } from '../../src/shared/fleet';
-import { eventually, launchProfile, logIn, panel, waitForPainted, type Profile } from '../support/browser';
+import { eventually, launchProfile, logIn, openApp, panel, waitForPainted, type Profile } from '../support/browser';
 import { startServer, type RunningServer } from '../support/server';
 
 type Sample = Partial<Omit<Telemetry, 'truckId'>>;
@@ -27,11 +27,8 @@ async function profile(options: { loggedIn?: boolean } = {}): Promise<Profile> {
 }
 
 /** Opens a path and waits until the tab's client has its state from the hub. */
-async function open(context: BrowserContext, path: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(server.url + path);
-  await page.waitForFunction(() => window.fleetwire?.ready === true, undefined, { timeout: WAIT_MS });
-  return page;
+function open(context: BrowserContext, path: string): Promise<Page> {
+  return openApp(context, server.url + path, WAIT_MS);
 }
 
 let lastTs = Date.now();

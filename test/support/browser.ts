@@ -84,3 +84,11 @@ export async function eventually(check: () => Promise<boolean>, what: string, ti
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** Opens a page of the app in the profile and waits until its client is connected to the hub. */
+export async function openApp(context: BrowserContext, url: string, timeoutMs: number): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => window.fleetwire?.ready === true, undefined, { timeout: timeoutMs });
+  return page;
+}
