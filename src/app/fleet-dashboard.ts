@@ -4,7 +4,6 @@
  * column to many, sorted and filtered.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
-import { repeat } from 'lit/directives/repeat.js';
 import type { FleetClientApi } from '../client/api';
 import type { Prefs } from '../shared/protocol';
 import './alert-toasts';
@@ -12,6 +11,7 @@ import { ClockController } from './clock-controller';
 import './diagnostics-dialog';
 import type { DiagnosticsDialog } from './diagnostics-dialog';
 import { FleetController } from './fleet-controller';
+import { PanelGrid } from './panel-grid';
 import { baseStyles } from './shared-styles';
 import './install-button';
 import './notify-button';
@@ -37,6 +37,10 @@ export class FleetDashboard extends LitElement {
   declare _error: string | null;
   private readonly _fleet = new FleetController(this);
   private readonly _clock = new ClockController(this);
+  /** Every truck's view and the ones the filter shows, in sort order: computed once per update. */
+  private _all: TruckView[] = [];
+  private _shown: TruckView[] = [];
+  private _grid: PanelGrid | null = null;
 
   constructor() {
     super();
@@ -50,9 +54,13 @@ export class FleetDashboard extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('client')) this._fleet.client = this.client;
+    this._all = this._views();
+    this._shown = this._all.filter((v) => matchesQuery(v, this._query)).sort((a, b) => compareViews(a, b, this._sort));
   }
 
   protected override updated(changed: PropertyValues<this>): void {
+    this._grid ??= new PanelGrid(this.renderRoot.querySelector<HTMLElement>('.grid')!);
+    this._grid.update(this._shown, this._fleet.prefs);
     if (changed.has('_sort') || changed.has('_query')) this._saveQuery();
     const alerts = this._alertCount();
     const tenant = this._fleet.client?.me.tenant ?? '';
@@ -82,8 +90,8 @@ export class FleetDashboard extends LitElement {
   protected override render() {
     const me = this._fleet.client?.me;
     const status = this._fleet.status;
-    const all = this._views();
-    const shown = all.filter((v) => matchesQuery(v, this._query)).sort((a, b) => compareViews(a, b, this._sort));
+    const all = this._all;
+    const shown = this._shown;
     const alerts = this._alertCount();
     const prefs = this._fleet.prefs;
     return html`
@@ -157,13 +165,8 @@ export class FleetDashboard extends LitElement {
                   No truck matches “${this._query}”. <button type="button" @click=${this._onClearQuery}>Clear filter</button>
                 </p>`
               : nothing}
-        <div class="grid">
-          ${repeat(
-            shown,
-            (v) => v.id,
-            (v) => html`<truck-panel truck-id=${v.id} .view=${v} .prefs=${prefs}></truck-panel>`,
-          )}
-        </div>
+        <!-- Panels are placed by PanelGrid after each render. -->
+        <div class="grid"></div>
       </main>
       <alert-toasts .client=${this.client}></alert-toasts>
       <diagnostics-dialog .client=${this.client}></diagnostics-dialog>

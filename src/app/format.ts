@@ -9,11 +9,14 @@ export function distanceValue(km: number, prefs: Prefs): number {
   return prefs.distance === 'mi' ? km / KM_PER_MI : km;
 }
 
+/** Built once: a formatter per call (what `toLocaleString` with options does) costs more than the panel's rendering. */
+const wholeNumber = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const oneDecimal = new Intl.NumberFormat(undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
 /** "312 km" / "194 mi"; one decimal below 10. */
 export function formatDistance(km: number, prefs: Prefs): string {
   const v = distanceValue(km, prefs);
-  const digits = v < 10 ? 1 : 0;
-  return `${v.toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits })} ${prefs.distance}`;
+  return `${(v < 10 ? oneDecimal : wholeNumber).format(v)} ${prefs.distance}`;
 }
 
 /** Speed in the preferred unit, no unit. */
@@ -91,7 +94,7 @@ const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', tim
 export function formatClock(atMs: number, nowMs: number = Date.now()): string {
   const at = new Date(atMs);
   const now = new Date(nowMs);
-  const sameDay = at.toDateString() === now.toDateString();
+  const sameDay = at.getDate() === now.getDate() && at.getMonth() === now.getMonth() && at.getFullYear() === now.getFullYear();
   return sameDay ? clockFormat.format(at) : dayClockFormat.format(at);
 }
 

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetSnapshot, Telemetry, TruckSnapshot } from '../../src/shared/fleet';
 import { eventually, launchProfile, logIn, openApp, panel, waitForPainted, type Profile } from '../support/browser';
 import { startServer, type RunningServer } from '../support/server';
+import { longestIncreasingRun } from '../../src/app/panel-grid';
 
 type Sample = Partial<Omit<Telemetry, 'truckId'>>;
 
@@ -239,6 +240,42 @@ describe('dashboard', () => {
     await page.getByText(/No truck matches/).waitFor({ timeout: WAIT_MS });
     await page.getByRole('button', { name: 'Clear filter' }).click();
     await waitFor(async () => (await panelOrder(page)).length === fleet.trucks.length, 'every truck back');
+  });
+
+  it('moves only the panels that changed place when the order changes', async () => {
+    const p = await profile();
+    const page = await open(p.context, '/');
+    await panel(page, 'acme-20').waitFor({ timeout: WAIT_MS });
+    const before = await panelOrder(page);
+    // Count every panel the grid receives (a move is a removal plus an insertion) and mark the
+    // elements, so a panel re-created instead of moved shows up too.
+    await page.locator('truck-panel').first().evaluate((first) => {
+      const grid = first.parentElement!;
+      const w = window as unknown as { __inserted: number };
+      w.__inserted = 0;
+      for (const el of grid.children) (el as HTMLElement).dataset.original = 'yes';
+      new MutationObserver((records) => {
+        for (const r of records) w.__inserted += r.addedNodes.length;
+      }).observe(grid, { childList: true });
+    });
+
+    // Speeding raises an alert, and trucks with alerts sort first.
+    const ids = await ingest('acme-20', { speedKph: 125 }, { speedKph: 126 });
+    await waitForPainted(page, 'acme-20', ids[1] as string);
+    await waitFor(async () => {
+      const order = await panelOrder(page);
+      return order.indexOf('acme-20') < before.indexOf('acme-20') && order.indexOf('acme-20') < order.indexOf('acme-01');
+    }, 'acme-20 (alert) to move up, ahead of acme-01');
+
+    const after = await panelOrder(page);
+    expect([...after].sort()).toEqual([...before].sort());
+    // The fewest moves that turn `before` into `after`: every panel outside the longest run kept in order.
+    const kept = longestIncreasingRun(after.map((id) => before.indexOf(id))).size;
+    const inserted = await page.evaluate(() => (window as unknown as { __inserted: number }).__inserted);
+    expect(inserted).toBe(after.length - kept);
+    expect(inserted).toBeGreaterThan(0);
+    const recreated = await page.locator('truck-panel:not([data-original])').count();
+    expect(recreated).toBe(0);
   });
 
   it('switches units in one tab and every other tab follows', async () => {
