@@ -5,6 +5,7 @@
 import { LitElement, css, html, svg, nothing } from 'lit';
 import type { LatLon, Telemetry, Transfer } from '../shared/fleet';
 import { baseStyles } from './shared-styles';
+import { thin } from './spark-chart';
 
 /** Drawing width in SVG units; the element scales it to its width. */
 const WIDTH = 460;
@@ -37,21 +38,26 @@ export class RouteMap extends LitElement {
     this.label = 'Route map';
   }
 
+  /** The projection and the paths of the last drawing: rebuilt only when the route or track changed. */
+  private _drawing: Drawing | null = null;
+
   protected override render() {
     const t = this.transfer;
     if (!t) return html`<p class="muted">No transfer: no route to draw.</p>`;
     const route = t.waypoints.length > 1 ? t.waypoints : [t.origin, t.destination];
-    const pts: LatLon[] = [...route, ...this.track];
-    if (this.position) pts.push(this.position);
-    const { project, height } = projection(pts);
-    const path = (line: LatLon[]) => line.map((p, i) => `${i ? 'L' : 'M'}${fmt(project(p))}`).join(' ');
+    let drawing = this._drawing;
+    // The position moves on every event; it only re-projects the map when it leaves the drawing.
+    if (drawing?.transfer !== t || drawing.track !== this.track || (this.position && !drawing.contains(this.position))) {
+      drawing = this._drawing = draw(t, route, this.track, this.position);
+    }
+    const { project, height } = drawing;
     const [ox, oy] = project(t.origin);
     const [dx, dy] = project(t.destination);
     const pos = this.position ? project(this.position) : null;
     return html`<svg viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label=${this.label}>
       <rect class="bg" x="0" y="0" width=${WIDTH} height=${height} rx="6"></rect>
-      <path class="route" d=${path(route)}></path>
-      ${this.track.length > 1 ? svg`<path class="track" d=${path(this.track)}></path>` : nothing}
+      <path class="route" d=${drawing.routePath}></path>
+      ${drawing.trackPath ? svg`<path class="track" d=${drawing.trackPath}></path>` : nothing}
       <circle class="origin" cx=${ox} cy=${oy} r="5"></circle>
       <rect class="dest" x=${dx - 5} y=${dy - 5} width="10" height="10"></rect>
       ${label(ox, oy, t.origin.name)} ${label(dx, dy, t.destination.name)}
@@ -121,6 +127,40 @@ export class RouteMap extends LitElement {
       }
     `,
   ];
+}
+
+/** One projection of a route and track, with their SVG paths. */
+interface Drawing {
+  transfer: Transfer;
+  track: LatLon[];
+  project: (p: LatLon) => [number, number];
+  height: number;
+  routePath: string;
+  trackPath: string | null;
+  contains: (p: LatLon) => boolean;
+}
+
+/** Track points drawn at most: the map is a few hundred pixels wide. */
+const MAX_TRACK_POINTS = 600;
+
+function draw(transfer: Transfer, route: LatLon[], track: LatLon[], position: LatLon | null): Drawing {
+  const thinTrack = thin(track, MAX_TRACK_POINTS);
+  const pts: LatLon[] = [...route, ...thinTrack];
+  if (position) pts.push(position);
+  const { project, height } = projection(pts);
+  const path = (line: readonly LatLon[]) => line.map((p, i) => `${i ? 'L' : 'M'}${fmt(project(p))}`).join(' ');
+  return {
+    transfer,
+    track,
+    project,
+    height,
+    routePath: path(route),
+    trackPath: thinTrack.length > 1 ? path(thinTrack) : null,
+    contains: (p) => {
+      const [x, y] = project(p);
+      return x >= 0 && x <= WIDTH && y >= 0 && y <= height;
+    },
+  };
 }
 
 /** Place labels sit above their point, and inside the drawing near its edges. */

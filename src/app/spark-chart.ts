@@ -165,12 +165,13 @@ export class SparkChart extends LitElement {
 }
 
 /** Keeps at most MAX_POINTS, evenly spaced, always including the newest. */
-function thin(points: ChartPoint[]): ChartPoint[] {
-  if (points.length <= MAX_POINTS) return points;
-  const step = points.length / MAX_POINTS;
-  const out: ChartPoint[] = [];
-  for (let i = 0; i < MAX_POINTS - 1; i++) out.push(points[Math.floor(i * step)] as ChartPoint);
-  out.push(points[points.length - 1] as ChartPoint);
+/** At most `max` of the points, evenly spread, the last one always kept: more than there are pixels is wasted work. */
+export function thin<T>(points: readonly T[], max: number = MAX_POINTS): readonly T[] {
+  if (points.length <= max) return points;
+  const step = points.length / max;
+  const out: T[] = [];
+  for (let i = 0; i < max - 1; i++) out.push(points[Math.floor(i * step)] as T);
+  out.push(points[points.length - 1] as T);
   return out;
 }
 

@@ -4,6 +4,7 @@
  * The map and charts load on demand, so the dashboard never pays for them.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import type { FleetClientApi } from '../client/api';
 import type { Alert, Cargo, Telemetry, Transfer } from '../shared/fleet';
 import type { Prefs } from '../shared/protocol';
@@ -23,6 +24,7 @@ import {
   tempValue,
 } from './format';
 import { baseStyles } from './shared-styles';
+import type { ChartPoint } from './spark-chart';
 import './stream-indicator';
 import './truck-panel';
 import './units-switch';
@@ -31,6 +33,11 @@ import './units-switch';
 const MAX_SAMPLES = 5000;
 /** Rows in the event log: the recent past; the charts show the rest. */
 const LOG_ROWS = 40;
+/**
+ * The charts and the driven track span hours: redrawing them at most once a second shows every
+ * trend, and spares a window beside many others the work of redrawing them on every event.
+ */
+const HISTORY_REDRAW_MS = 1000;
 
 /** The page of `/trucks/<id>`. */
 export class TruckPage extends LitElement {
@@ -53,6 +60,12 @@ export class TruckPage extends LitElement {
   private readonly _alertLog = new Map<string, Alert>();
   private _historyFor: string | null = null;
   private _historyAbort: AbortController | null = null;
+  /** The samples the map track and the charts show, and when they were taken from `_samples`. */
+  private _drawn: Telemetry[] = [];
+  private _drawnAt = 0;
+  private _redrawTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Chart series of `_drawn` in the units they were made for: the same arrays until either changes. */
+  private _series: { drawn: Telemetry[]; prefs: Prefs; speed: ChartPoint[]; reefer: ChartPoint[] } | null = null;
 
   constructor() {
     super();
@@ -77,6 +90,8 @@ export class TruckPage extends LitElement {
     this._historyAbort?.abort();
     this._historyAbort = null;
     this._historyFor = null;
+    if (this._redrawTimer !== null) clearTimeout(this._redrawTimer);
+    this._redrawTimer = null;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -89,6 +104,23 @@ export class TruckPage extends LitElement {
     }
     if (this._fleet.ready && this._historyFor !== this.truckId && this.truckId) this._loadHistory();
     this._mergeLive();
+    this._takeDrawn();
+  }
+
+  /** Moves the samples on to the map track and charts when the last redraw is a second old. */
+  private _takeDrawn(): void {
+    if (this._drawn === this._samples) return;
+    const wait = this._drawnAt + HISTORY_REDRAW_MS - Date.now();
+    // Emptied (another truck) or first filled: draw at once; otherwise at most once per interval.
+    if (wait <= 0 || this._drawn.length === 0 || this._samples.length === 0) {
+      this._drawn = this._samples;
+      this._drawnAt = Date.now();
+      return;
+    }
+    this._redrawTimer ??= setTimeout(() => {
+      this._redrawTimer = null;
+      this.requestUpdate();
+    }, wait);
   }
 
   protected override updated(): void {
@@ -175,7 +207,7 @@ export class TruckPage extends LitElement {
         ? html`<route-map
             .transfer=${transfer}
             .position=${truck?.last ?? null}
-            .track=${this._samples}
+            .track=${this._drawn}
             label="Route map from ${transfer.origin.name} to ${transfer.destination.name}; the truck is ${pct}% along."
           ></route-map>`
         : html`<p class="muted">Loading the map…</p>`}
@@ -183,12 +215,8 @@ export class TruckPage extends LitElement {
   }
 
   private _renderCharts(prefs: Prefs, cargo: Cargo | undefined) {
-    const samples = this._samples;
-    const speed = samples.map((s) => ({ t: s.ts, v: speedValue(s.speedKph, prefs) }));
-    const reefer =
-      cargo?.kind === 'reefer'
-        ? samples.filter((s) => typeof s.reeferTempC === 'number').map((s) => ({ t: s.ts, v: tempValue(s.reeferTempC as number, prefs) }))
-        : null;
+    const { speed, reefer: reeferPoints } = this._chartSeries(prefs);
+    const reefer = cargo?.kind === 'reefer' ? reeferPoints : null;
     const band =
       cargo?.kind === 'reefer'
         ? { lo: tempValue(cargo.setpointC - cargo.toleranceC, prefs), hi: tempValue(cargo.setpointC + cargo.toleranceC, prefs) }
@@ -210,6 +238,22 @@ export class TruckPage extends LitElement {
               : nothing}`
         : html`<p class="muted">Loading the charts…</p>`}
     </section>`;
+  }
+
+  /** Speed and reefer series of the drawn samples: new arrays only when the samples or units changed. */
+  private _chartSeries(prefs: Prefs): { speed: ChartPoint[]; reefer: ChartPoint[] } {
+    const drawn = this._drawn;
+    if (this._series?.drawn !== drawn || this._series.prefs !== prefs) {
+      this._series = {
+        drawn,
+        prefs,
+        speed: drawn.map((s) => ({ t: s.ts, v: speedValue(s.speedKph, prefs) })),
+        reefer: drawn
+          .filter((s) => typeof s.reeferTempC === 'number')
+          .map((s) => ({ t: s.ts, v: tempValue(s.reeferTempC as number, prefs) })),
+      };
+    }
+    return this._series;
   }
 
   private _renderAlerts() {
@@ -255,7 +299,9 @@ export class TruckPage extends LitElement {
                 </tr>
               </thead>
               <tbody>
-                ${rows.map(
+                ${repeat(
+                  rows,
+                  (s) => s.ts,
                   (s) => html`<tr>
                     <td class="num" title=${formatRelative(s.ts, Math.max(now, s.ts))}>${formatClockSeconds(s.ts)}</td>
                     <td class="num">${formatSpeed(s.speedKph, prefs)}</td>
@@ -316,6 +362,8 @@ export class TruckPage extends LitElement {
         display: flex;
         flex-direction: column;
         gap: 8px;
+        /* An event lays out and paints the sections it changed, not the page around them. */
+        contain: content;
       }
       h2 {
         margin: 0;
@@ -357,6 +405,14 @@ export class TruckPage extends LitElement {
         width: 100%;
         border-collapse: collapse;
         font-size: 12.5px;
+        /* Columns sized once from the header: a new row does not re-measure every cell. */
+        table-layout: fixed;
+      }
+      th:first-child {
+        width: 6em;
+      }
+      th:last-child {
+        width: 40%;
       }
       th {
         position: sticky;

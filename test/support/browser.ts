@@ -92,3 +92,23 @@ export async function openApp(context: BrowserContext, url: string, timeoutMs: n
   await page.waitForFunction(() => window.fleetwire?.ready === true, undefined, { timeout: timeoutMs });
   return page;
 }
+
+/**
+ * Opens an empty page in a popup window of its own, as "Open in new window" does. Headless Chromium
+ * draws only the active tab of a window and throttles the frames of its other tabs to one per
+ * second while they keep changing, where a real browser hides them: a page that must keep painting
+ * (a truck window beside the dashboard) needs a window. Popups, not normal windows: a normal
+ * window also renders the browser's own toolbar, a renderer of its own that is not fleetwire's work.
+ */
+export async function newWindow(context: BrowserContext, size = { width: 1280, height: 800 }): Promise<Page> {
+  const opener = context.pages()[0] ?? (await context.newPage());
+  const [page] = await Promise.all([
+    context.waitForEvent('page'),
+    opener.evaluate(
+      ({ width, height }) => void window.open('about:blank', '_blank', `popup,noopener,width=${width},height=${height}`),
+      size,
+    ),
+  ]);
+  await page.setViewportSize(size);
+  return page;
+}
