@@ -1,4 +1,6 @@
 /** Entry point of every fleetwire page (index.html): registers `<fleet-app>` and its views. */
+// First: starts the hub while the rest loads.
+import '../client/preconnect';
 import { installPrompt } from '../client/install';
 import { updates } from '../client/updates';
 import './fleet-app';

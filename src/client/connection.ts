@@ -1,5 +1,6 @@
 /** How a tab reaches the hub: a SharedWorker port, or the leader tab over a BroadcastChannel. */
 import hubWorkerUrl from '../hub/shared-worker.ts?worker&url';
+import type { Me } from '../shared/fleet';
 import { leaderNames, type ChannelEnvelope, type HubToTab, type TabToHub } from '../shared/protocol';
 
 /** A duplex link to the hub. */
@@ -17,6 +18,24 @@ interface HubWorkerOptions extends WorkerOptions {
   extendedLifetime?: boolean;
 }
 
+/** The build's hub worker: its URL and name carry the build's version. */
+function hubWorkerOptions(version: string): HubWorkerOptions {
+  return { type: 'module', name: `fleetwire-hub@${version}`, extendedLifetime: true };
+}
+
+/**
+ * Asks the build's SharedWorker hub to open an operator's stored view now, before this tab's
+ * client says hello (src/client/preconnect.ts). Starting the worker and reading IndexedDB then
+ * overlap with loading the page's code. Where the hub is a leader tab there is none to ask yet.
+ */
+export function prepareHub(version: string, me: Me): void {
+  if (typeof SharedWorker !== 'function') return;
+  const port = new SharedWorker(hubWorkerUrl, hubWorkerOptions(version)).port;
+  port.postMessage({ type: 'prepare', me } satisfies TabToHub);
+  // This port carries that request alone; the tab's client opens its own.
+  port.postMessage({ type: 'goodbye' } satisfies TabToHub);
+}
+
 /**
  * Connects to the build's SharedWorker hub; its URL and name carry the build's version. A hub that
  * dies without a word (terminated from DevTools, crashed, killed for memory) is noticed through the
@@ -24,7 +43,7 @@ interface HubWorkerOptions extends WorkerOptions {
  * again, and the new hub resumes from the stored id.
  */
 function connectSharedWorker(version: string): HubConnection {
-  const options: HubWorkerOptions = { type: 'module', name: `fleetwire-hub@${version}`, extendedLifetime: true };
+  const options = hubWorkerOptions(version);
   let onMessage: ((message: HubToTab) => void) | null = null;
   let onReconnect: (() => void) | null = null;
   let watching: string | null = null;

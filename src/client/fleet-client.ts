@@ -16,6 +16,7 @@ import {
 } from '../shared/protocol';
 import type { FleetClientApi, FleetClientEventMap } from './api';
 import { connectHub, type HubConnection } from './connection';
+import type { StoredView } from './stored-view';
 
 /** How long logout waits for the hub before the tab leaves anyway. */
 const LOGOUT_TIMEOUT_MS = 5_000;
@@ -28,6 +29,8 @@ export interface FleetClientOptions {
   version: string;
   /** For tests: a hub connection other than the browser's default. */
   connect?: (version: string, tabId: string) => HubConnection;
+  /** The stored view read while the page started (preconnect.ts): shown until the hub's welcome. */
+  storedView?: Promise<StoredView | null> | null;
 }
 
 type Listener<K extends keyof FleetClientEventMap> = (detail: FleetClientEventMap[K]) => void;
@@ -79,6 +82,12 @@ export class FleetClient implements FleetClientApi {
     addEventListener('pagehide', this._onPageHide);
     addEventListener('pageshow', this._onPageShow);
     void this._start();
+    options.storedView?.then(
+      (view) => {
+        if (view) this._showStored(view);
+      },
+      () => undefined,
+    );
   }
 
   get trucks(): ReadonlyMap<string, TruckState> {
@@ -245,6 +254,20 @@ export class FleetClient implements FleetClientApi {
       case 'reply':
         return this._onReply(message);
     }
+  }
+
+  /** The stored view, until the hub's welcome replaces it; never over anything the hub sent. */
+  private _showStored(view: StoredView): void {
+    if (this.ready || this._closed || this._fleet.trucks.size > 0) return;
+    const wanted = this._subscription ? new Set(this._subscription) : null;
+    this._fleet = fleetStateFrom(view.trucks.filter((t) => !wanted || wanted.has(t.id)));
+    this.lastEventId = view.lastEventId;
+    this.ackedAlerts = new Set(view.ackedAlerts);
+    if (view.prefs) {
+      this.prefs = view.prefs;
+      this._emit('prefs', this.prefs);
+    }
+    this._emit('change', { truckIds: [...this._fleet.trucks.keys()], reset: true });
   }
 
   private _replace(message: MessageOf<HubToTab, 'welcome' | 'snapshot'>): void {

@@ -3,6 +3,7 @@ import type { Me } from '../shared/fleet';
 import type { FleetClientApi } from './api';
 import { FleetClient } from './fleet-client';
 import { alertNotifications } from './notifications';
+import { takeStoredView } from './preconnect';
 
 export type { FleetClientApi, FleetClientEventMap } from './api';
 export { FleetClient } from './fleet-client';
@@ -17,7 +18,7 @@ declare global {
 /** Connects this tab to the browser's one fleet hub, for every truck (null) or the ones given. */
 export function connectFleet(me: Me, options: { trucks: string[] | null }): FleetClientApi {
   window.fleetwire?.close();
-  const client = new FleetClient(me, { trucks: options.trucks, version: __FLEETWIRE_VERSION__ });
+  const client = new FleetClient(me, { trucks: options.trucks, version: __FLEETWIRE_VERSION__, storedView: takeStoredView(me) });
   window.fleetwire = client;
   // Alerts become system notifications once the operator allowed them (one per alert across tabs).
   alertNotifications.watch(client);

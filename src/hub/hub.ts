@@ -96,6 +96,8 @@ interface Tab {
 interface Session {
   me: Me;
   storage: HubStorage;
+  /** False while the session was only prepared (stored view loaded) and no tab said hello yet. */
+  streaming: boolean;
 }
 
 function sameUser(a: Me, b: Me): boolean {
@@ -231,6 +233,8 @@ export class FleetHub {
     switch (message.type) {
       case 'hello':
         return this._onHello(tab, message);
+      case 'prepare':
+        return this._prepare(message.me);
       case 'subscribe':
         tab.trucks = message.trucks ? new Set(message.trucks) : null;
         return this._sendSnapshot(tab);
@@ -261,6 +265,10 @@ export class FleetHub {
     tab.trucks = hello.trucks ? new Set(hello.trucks) : null;
     const session = await this._ensureSession(hello.me);
     if (!this._tabs.has(tab.link) || this._session !== session) return;
+    if (!session.streaming) {
+      session.streaming = true;
+      this._startStream();
+    }
     tab.helloed = true;
     tab.link.post({
       type: 'welcome',
@@ -402,7 +410,7 @@ export class FleetHub {
     void this.shutdown().then(() => {
       if (this._tabs.size === 0) this._env.onIdle?.();
       // A tab came back while the stream was handed over: queue for the next turn.
-      else if (this._session) this._startStream();
+      else if (this._session?.streaming) this._startStream();
     });
   }
 
@@ -439,6 +447,15 @@ export class FleetHub {
       return this._sessionReady.then((s) => (sameUser(s.me, me) ? s : this._switchUser(me)));
     }
     return this._switchUser(me);
+  }
+
+  /**
+   * Opens an operator's stored view ahead of their tab's hello, when no session is open yet. A
+   * session already open (of anyone) is left alone: only a hello may switch operators.
+   */
+  private async _prepare(me: Me): Promise<void> {
+    if (this._session || this._sessionReady) return;
+    await this._ensureSession(me);
   }
 
   private _switchUser(me: Me): Promise<Session> {
@@ -483,10 +500,10 @@ export class FleetHub {
     this._prefs = stored.prefs ?? DEFAULT_PREFS;
     this._epoch = stored.epoch;
     this._lastEventId = stored.lastEventId;
-    const session: Session = { me, storage };
+    // The stream starts with the first hello (_onHello): a prepared session only reads storage.
+    const session: Session = { me, storage, streaming: false };
     this._session = session;
     this._attempt = 0;
-    this._startStream();
     this._pruneTimer ??= setInterval(() => this._prune(), PRUNE_INTERVAL_MS);
     return session;
   }

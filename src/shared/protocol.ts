@@ -74,6 +74,11 @@ export type HubCallName = keyof HubCalls;
 export interface TabToHubMap {
   /** First message of a tab: who is logged in and which trucks it shows (null: all). */
   hello: { tabId: string; version: string; me: Me; trucks: string[] | null; lockName: string };
+  /**
+   * A page that is starting up: open this operator's stored view now, so it is in memory when the
+   * tab's hello comes (after the session check). Reads storage only; the stream waits for a hello.
+   */
+  prepare: { me: Me };
   subscribe: { trucks: string[] | null };
   /** Sent on `pagehide`; a crashed tab is noticed when its Web Lock is released instead. */
   goodbye: Record<never, never>;

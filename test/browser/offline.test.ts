@@ -182,7 +182,57 @@ describe('offline', () => {
   });
 });
 
+describe('starting up', () => {
+  /** A SharedWorker that never answers: a window with it can only show what it reads itself. */
+  const SILENT_HUB = `window.SharedWorker = class { constructor() { this.port = new MessageChannel().port1; } };`;
+
+  it('a new window paints the stored fleet before its hub answers', async () => {
+    const p = await profile(server.url);
+    const page = await open(p.context, `${server.url}/`);
+    const [id] = await ingest(server.url, [{ truckId: 'acme-05', speedKph: 71 }]);
+    await waitForPainted(page, 'acme-05', id!);
+    expect((await history(page, 'acme-05')).map((t) => t.speedKph)).toContain(71);
+
+    const silent = await p.context.newPage();
+    await silent.addInitScript({ content: SILENT_HUB });
+    await silent.goto(`${server.url}/`);
+    await waitForPainted(silent, 'acme-05', id!, WAIT_MS);
+    expect(await client(silent, (f) => f.ready)).toBe(false);
+    expect(await client(silent, (f) => f.trucks.get('acme-05')?.last?.speedKph)).toBe(71);
+  });
+
+  it('reads an operator’s stored view without ever creating a database', async () => {
+    const p = await launchProfile();
+    profiles.push(p);
+    await logIn(p.context, server.url, 'bo');
+    await p.context.addInitScript({ content: SILENT_HUB });
+    // The first window remembers bo (after /api/me); the second reads bo's stored view at start-up.
+    for (let i = 0; i < 2; i += 1) {
+      const page = await p.context.newPage();
+      await page.goto(`${server.url}/`);
+      await page.getByText('Loading the fleet').waitFor({ timeout: WAIT_MS });
+      await page.waitForFunction(() => localStorage.getItem('fleetwire:last-user') !== null, undefined, { timeout: WAIT_MS });
+    }
+    const page = p.context.pages().at(-1)!;
+    expect(await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name))).toEqual([]);
+  });
+});
+
 describe('installable service worker', () => {
+  it('shows "Install app" when the browser offers installation, and hands the offer to the browser on click', async () => {
+    // Chromium offers installation only after some engagement with the site; this flag skips the wait.
+    const p = await launchProfile({ args: ['--bypass-app-banner-engagement-checks'] });
+    profiles.push(p);
+    await logIn(p.context, server.url, 'ana');
+    const page = await open(p.context, `${server.url}/`);
+    const install = page.getByRole('button', { name: 'Install app' });
+    await install.waitFor({ state: 'visible', timeout: WAIT_MS });
+
+    // The offer can be used once: the button goes away as the browser's own dialog takes over.
+    await install.click();
+    await install.waitFor({ state: 'detached', timeout: WAIT_MS });
+  });
+
   it('has no installability errors, and never answers /api/stream from the service worker', async () => {
     const p = await profile(server.url);
     const page = await open(p.context, `${server.url}/`);

@@ -27,13 +27,16 @@ export interface Profile {
   close(): Promise<void>;
 }
 
-/** Launches Chromium with a fresh profile; `initScript` runs in every page before the app. */
-export async function launchProfile(options: { initScript?: () => void } = {}): Promise<Profile> {
+/**
+ * Launches Chromium with a fresh profile; `initScript` runs in every page before the app, `args`
+ * are Chromium flags beyond CHROMIUM_ARGS.
+ */
+export async function launchProfile(options: { initScript?: () => void; args?: string[] } = {}): Promise<Profile> {
   const dir = await mkdtemp(join(tmpdir(), 'fleetwire-chromium-'));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
     viewport: { width: 1280, height: 800 },
   });
   if (options.initScript) await context.addInitScript(options.initScript);

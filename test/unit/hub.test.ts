@@ -222,6 +222,47 @@ describe('fleet hub core', () => {
     expect(welcome?.trucks.find((t) => t.id === 't2')?.last?.ts).toBe(5);
   });
 
+  it('prepares a stored view without streaming; the first hello welcomes from it and starts the stream', async () => {
+    const storage = new MemoryStorage();
+    const first = rig({ storage });
+    await first.connect();
+    const id = first.stream.telemetry(telemetry('t2', 7));
+    await vi.advanceTimersByTimeAsync(500);
+    await first.hub.shutdown();
+
+    const second = rig({ storage });
+    const load = vi.spyOn(storage, 'load');
+    const starting = new RecordingTab();
+    const send = second.hub.attach(starting);
+    send({ type: 'prepare', me: ME });
+    send({ type: 'goodbye' });
+    await vi.advanceTimersByTimeAsync(0);
+    // The stored view is read now; no stream, no request, nothing posted to the page that asked.
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(second.stream.urls).toEqual([]);
+    expect(second.fetches).toEqual([]);
+    expect(starting.messages).toEqual([]);
+    expect(second.hub.tabCount).toBe(0);
+
+    const { tab } = await second.connect();
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(tab.of('welcome')[0]?.trucks.find((t) => t.id === 't2')?.last?.ts).toBe(7);
+    expect(second.stream.urls).toEqual([`http://fleetwire.test/api/stream?lastEventId=${id}`]);
+  });
+
+  it('never lets a prepare switch the operator of an open session', async () => {
+    const r = rig();
+    const { tab } = await r.connect();
+    const other = r.hub.attach(new RecordingTab());
+    other({ type: 'prepare', me: { username: 'mallory', tenant: 'globex' } });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(tab.of('logged-out')).toEqual([]);
+    const id = r.stream.telemetry(telemetry('t1', 9));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(tab.eventIds()).toContain(id);
+    expect(r.stream.urls).toHaveLength(1);
+  });
+
   it('replaces everything on reset: no old truck or alert survives', async () => {
     const r = rig();
     const { tab } = await r.connect();

@@ -1,0 +1,26 @@
+/**
+ * The first code a fleetwire page runs (src/app/main.ts imports it before anything else): the
+ * operator who last used this browser most likely still is, so the hub starts and opens their
+ * stored view, and this tab reads that view too, while the rest of the page's code loads. Only
+ * what this browser already stored is read; the stream waits for the tab's hello, which follows
+ * the session check (fleet-app.ts).
+ */
+import type { Me } from '../shared/fleet';
+import { prepareHub } from './connection';
+import { rememberedUser } from './session';
+import { readStoredView, type StoredView } from './stored-view';
+
+const remembered = location.pathname === '/login' ? null : rememberedUser();
+let early: Promise<StoredView | null> | null = null;
+if (remembered) {
+  prepareHub(__FLEETWIRE_VERSION__, remembered);
+  early = readStoredView(remembered);
+}
+
+/** The stored view read at start-up, when it belongs to `me`; null otherwise. Taken once. */
+export function takeStoredView(me: Me): Promise<StoredView | null> | null {
+  const view = early;
+  early = null;
+  if (!view || !remembered || remembered.username !== me.username || remembered.tenant !== me.tenant) return null;
+  return view;
+}
