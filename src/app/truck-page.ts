@@ -408,11 +408,12 @@ export class TruckPage extends LitElement {
         /* Columns sized once from the header: a new row does not re-measure every cell. */
         table-layout: fixed;
       }
+      /* Room for a 12-hour time with seconds ("01:39:51 PM") and a position. */
       th:first-child {
-        width: 6em;
+        width: 8.5em;
       }
       th:last-child {
-        width: 40%;
+        width: 34%;
       }
       th {
         position: sticky;
