@@ -374,7 +374,7 @@ Targets: 1 connection for 50 tabs; fetch < 100 ms with 20 tabs; ingest→painted
 
 Where the time goes past 10 windows: on this 2-core machine with software rendering, 20 windows that
 all keep painting at 200 ev/s keep Chromium's renderers at about 1.5 cores (about 5 % of a core per
-window for the page's frames, measured from \`/proc\` while the benchmark ran), next to the browser,
+window for the page's frames, read from \`/proc\` in this same setup), next to the browser,
 GPU and server processes. Latency then grows with the run queue, already in *received*; the hub's own
 SharedWorker thread uses about 4 % of a core. A hidden tab does not paint at all (it takes changes
 every 500 ms), so on a desktop only the windows in view cost this.
