@@ -16,6 +16,13 @@ import { truckView, type TruckView } from './truck-view';
  * hidden tabs, and a background window should still be current when the operator looks at it.
  */
 const FALLBACK_FLUSH_MS = 500;
+/**
+ * Trucks whose change one frame of a visible tab repaints at most; the others follow in the next
+ * frames, oldest change first. Under a flood of events every panel changes in every frame, and repainting a whole
+ * fleet at once is a long task; at ordinary rates a frame has fewer changes than this anyway.
+ * A reset (welcome, snapshot) still paints everything at once.
+ */
+export const MAX_TRUCKS_PER_FRAME = 12;
 
 /** What the host wants to hear about besides re-rendering. */
 export interface FleetControllerOptions {
@@ -222,11 +229,23 @@ export class FleetController implements ReactiveController {
     if (this._timer !== null) clearTimeout(this._timer);
     this._frame = null;
     this._timer = null;
-    const ids = this._pendingAll ? [...this.trucks.keys(), ...this._pending] : [...this._pending];
-    this._pending = new Set();
-    this._pendingAll = false;
+    let ids: string[];
+    if (this._pendingAll) {
+      ids = [...this.trucks.keys(), ...this._pending];
+      this._pending = new Set();
+      this._pendingAll = false;
+    } else if (document.visibilityState === 'hidden') {
+      // Nothing is painted in a hidden tab: take every change, so it is current when shown.
+      ids = [...this._pending];
+      this._pending = new Set();
+    } else {
+      // A Set keeps insertion order, and adding a waiting truck again keeps its place: oldest first.
+      ids = [...this._pending].slice(0, MAX_TRUCKS_PER_FRAME);
+      for (const id of ids) this._pending.delete(id);
+    }
     for (const id of ids) this._versions.set(id, this.version(id) + 1);
     this._host.requestUpdate();
+    if (this._pending.size > 0) this._schedule();
   }
 }
 

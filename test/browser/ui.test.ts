@@ -6,6 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetSnapshot, Telemetry, TruckSnapshot } from '../../src/shared/fleet';
 import { eventually, launchProfile, logIn, openApp, panel, waitForPainted, type Profile } from '../support/browser';
 import { startServer, type RunningServer } from '../support/server';
+import { MAX_TRUCKS_PER_FRAME } from '../../src/app/fleet-controller';
+import { compareEventIds } from '../../src/shared/events';
 import { longestIncreasingRun } from '../../src/app/panel-grid';
 
 type Sample = Partial<Omit<Telemetry, 'truckId'>>;
@@ -276,6 +278,48 @@ describe('dashboard', () => {
     expect(inserted).toBeGreaterThan(0);
     const recreated = await page.locator('truck-panel:not([data-original])').count();
     expect(recreated).toBe(0);
+  });
+
+  it('spreads a flood of changes over frames: at most a few panels repaint per frame, and all catch up', async () => {
+    const p = await profile();
+    const page = await open(p.context, '/');
+    await panel(page, 'acme-24').waitFor({ timeout: WAIT_MS });
+    // Counts the panels that paint a new event in each animation frame.
+    await page.evaluate(() => {
+      const w = window as unknown as { __perFrame: number[] };
+      w.__perFrame = [0];
+      const tick = () => {
+        w.__perFrame.push(0);
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      const observer = new MutationObserver((records) => {
+        w.__perFrame[w.__perFrame.length - 1]! += records.length;
+      });
+      for (const el of document.querySelector('fleet-app')!.shadowRoot!.querySelector('fleet-dashboard')!.shadowRoot!.querySelectorAll('truck-panel')) {
+        observer.observe(el, { attributes: true, attributeFilter: ['data-last-event'] });
+      }
+    });
+    // One request, one event for every truck: they reach the tab together.
+    const trucks = fleet.trucks.map((t) => t.id);
+    lastTs = Math.max(lastTs + 1000, Date.now());
+    const body = trucks.map((truckId) => ({ truckId, ts: lastTs, lat: 51.9, lon: 4.5, speedKph: 50, headingDeg: 90 }));
+    const response = await fetch(`${server.url}/api/ingest`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer demo-acme', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const eventIds = ((await response.json()) as { ids: string[] }).ids;
+    // A truck's panel may paint an alert event after its telemetry (an alert clearing): at least that id.
+    await waitFor(async () => {
+      const painted = await page.locator('truck-panel').evaluateAll((els) =>
+        Object.fromEntries(els.map((e) => [e.getAttribute('truck-id'), e.getAttribute('data-last-event')])),
+      );
+      return trucks.every((id, i) => painted[id] && compareEventIds(painted[id]!, eventIds[i]!) >= 0);
+    }, 'every panel to paint its new event');
+    const perFrame = await page.evaluate(() => (window as unknown as { __perFrame: number[] }).__perFrame);
+    expect(perFrame.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(trucks.length);
+    expect(Math.max(...perFrame)).toBeLessThanOrEqual(MAX_TRUCKS_PER_FRAME);
   });
 
   it('switches units in one tab and every other tab follows', async () => {
