@@ -16,7 +16,7 @@ import {
 } from '../shared/protocol';
 import type { FleetClientApi, FleetClientEventMap } from './api';
 import { connectHub, type HubConnection } from './connection';
-import type { StoredView } from './stored-view';
+import { saveLastView, type StoredView } from './stored-view';
 
 /** How long logout waits for the hub before the tab leaves anyway. */
 const LOGOUT_TIMEOUT_MS = 5_000;
@@ -81,6 +81,7 @@ export class FleetClient implements FleetClientApi {
     this._lockName = `fleetwire-tab:${this._tabId}`;
     addEventListener('pagehide', this._onPageHide);
     addEventListener('pageshow', this._onPageShow);
+    document.addEventListener('visibilitychange', this._onVisibilityChange);
     void this._start();
     options.storedView?.then(
       (view) => {
@@ -145,6 +146,7 @@ export class FleetClient implements FleetClientApi {
     this._closed = true;
     removeEventListener('pagehide', this._onPageHide);
     removeEventListener('pageshow', this._onPageShow);
+    document.removeEventListener('visibilitychange', this._onVisibilityChange);
     this._disconnect();
     for (const call of this._calls.values()) call.reject(new DOMException('The client was closed', 'AbortError'));
     this._calls.clear();
@@ -210,9 +212,27 @@ export class FleetClient implements FleetClientApi {
   }
 
   private readonly _onPageHide = (): void => {
+    this._saveView();
     // Explicit goodbye: the page may enter the back/forward cache instead of closing.
     this._disconnect();
   };
+
+  private readonly _onVisibilityChange = (): void => {
+    // Hidden is often the last moment a page runs (a browser closed or killed while minimised).
+    if (document.visibilityState === 'hidden') this._saveView();
+  };
+
+  /** Leaves the fleet this window shows for the next start (stored-view.ts); a whole fleet only. */
+  private _saveView(): void {
+    if (!this.ready || this._subscription !== null) return;
+    saveLastView(this.me, {
+      // The last state of each truck; the recent history stays in IndexedDB.
+      trucks: [...this._fleet.trucks.values()].map(({ recent: _recent, ...snapshot }) => snapshot),
+      lastEventId: this.lastEventId,
+      prefs: this.prefs,
+      ackedAlerts: [...this.ackedAlerts],
+    });
+  }
 
   private readonly _onPageShow = (event: PageTransitionEvent): void => {
     if (event.persisted && !this._closed) void this._start();

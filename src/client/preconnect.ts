@@ -8,13 +8,15 @@
 import type { Me } from '../shared/fleet';
 import { prepareHub } from './connection';
 import { rememberedUser } from './session';
-import { readStoredView, type StoredView } from './stored-view';
+import { lastSavedView, readStoredView, type StoredView } from './stored-view';
 
 const remembered = location.pathname === '/login' ? null : rememberedUser();
 let early: Promise<StoredView | null> | null = null;
 if (remembered) {
   prepareHub(__FLEETWIRE_VERSION__, remembered);
-  early = readStoredView(remembered);
+  // The copy a closing window left in localStorage is there at once; IndexedDB takes a while to open.
+  const saved = lastSavedView(remembered);
+  early = saved ? Promise.resolve(saved) : readStoredView(remembered);
 }
 
 /** The stored view read at start-up, when it belongs to `me`; null otherwise. Taken once. */

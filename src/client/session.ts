@@ -3,6 +3,7 @@
  * Everything after login goes through the hub client (`connectFleet`), logout included.
  */
 import type { Me } from '../shared/fleet';
+import { forgetSavedViews } from './stored-view';
 
 /** localStorage key of the last user who logged in on this browser, so the app opens offline. */
 export const LAST_USER_KEY = 'fleetwire:last-user';
@@ -52,6 +53,7 @@ export async function login(username: string, password: string): Promise<Me> {
 
 /** Deletes an operator's IndexedDB database (the name is src/store's `databaseName`, not imported to keep idb out of the page). */
 function deleteStoredView(operator: Me): void {
+  forgetSavedViews(operator);
   try {
     const request = indexedDB.deleteDatabase(`fleetwire:${operator.tenant}:${operator.username}`);
     request.onerror = () => console.error('fleetwire: could not delete the previous operator’s stored view', request.error);
@@ -99,6 +101,7 @@ export async function demoAccounts(): Promise<DemoAccount[] | null> {
 
 /** Forgets the remembered user: after an explicit logout the app must not open offline for them. */
 export function forgetUser(): void {
+  forgetSavedViews();
   try {
     localStorage.removeItem(LAST_USER_KEY);
   } catch {

@@ -201,6 +201,31 @@ describe('starting up', () => {
     expect(await client(silent, (f) => f.trucks.get('acme-05')?.last?.speedKph)).toBe(71);
   });
 
+  it('paints from the copy a closed window left, before IndexedDB opens; logging out removes it', async () => {
+    const p = await profile(server.url);
+    const page = await open(p.context, `${server.url}/`);
+    const [id] = await ingest(server.url, [{ truckId: 'acme-06', speedKph: 66 }]);
+    await waitForPainted(page, 'acme-06', id!);
+    await page.close();
+
+    // IndexedDB refuses to open in this window, and its hub never answers: only the copy can fill it.
+    const blind = await p.context.newPage();
+    await blind.addInitScript({
+      content: `${SILENT_HUB} IDBFactory.prototype.open = () => { throw new DOMException('disabled for this test', 'InvalidStateError'); };`,
+    });
+    await blind.goto(`${server.url}/`);
+    await waitForPainted(blind, 'acme-06', id!, WAIT_MS);
+    expect(await client(blind, (f) => f.trucks.get('acme-06')?.last?.speedKph)).toBe(66);
+    await blind.close();
+
+    const again = await open(p.context, `${server.url}/`);
+    const saved = () => again.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('fleetwire:last-view:')));
+    expect(await saved()).toEqual(['fleetwire:last-view:acme:ana']);
+    await again.getByRole('button', { name: 'Log out' }).click();
+    await again.waitForURL(/\/login/, { timeout: WAIT_MS });
+    await waitFor(async () => (await saved()).length === 0, 'the saved view to be forgotten at logout');
+  });
+
   it('reads an operator’s stored view without ever creating a database', async () => {
     const p = await launchProfile();
     profiles.push(p);
