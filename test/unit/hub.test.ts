@@ -113,6 +113,17 @@ function rig(options: { storage?: HubStorage; snapshot?: FleetSnapshot } = {}): 
   };
 }
 
+/** Storage a hub that has ended left behind: one event, streamed, stored, and the hub shut down. */
+async function storedByAnEarlierHub(event: Telemetry): Promise<{ storage: HubStorage; id: string }> {
+  const storage = new MemoryStorage();
+  const first = rig({ storage });
+  await first.connect();
+  const id = first.stream.telemetry(event);
+  await vi.advanceTimersByTimeAsync(500);
+  await first.hub.shutdown();
+  return { storage, id };
+}
+
 beforeEach(() => {
   vi.useFakeTimers();
 });
@@ -206,13 +217,7 @@ describe('fleet hub core', () => {
   });
 
   it('resumes a new hub from the stored id and state, without fetching a snapshot', async () => {
-    const storage = new MemoryStorage();
-    const first = rig({ storage });
-    await first.connect();
-    const id = first.stream.telemetry(telemetry('t2', 5));
-    await vi.advanceTimersByTimeAsync(500);
-    await first.hub.shutdown();
-
+    const { storage, id } = await storedByAnEarlierHub(telemetry('t2', 5));
     const second = rig({ storage });
     const { tab } = await second.connect();
     expect(second.stream.urls).toEqual([`http://fleetwire.test/api/stream?lastEventId=${id}`]);
@@ -223,13 +228,7 @@ describe('fleet hub core', () => {
   });
 
   it('prepares a stored view without streaming; the first hello welcomes from it and starts the stream', async () => {
-    const storage = new MemoryStorage();
-    const first = rig({ storage });
-    await first.connect();
-    const id = first.stream.telemetry(telemetry('t2', 7));
-    await vi.advanceTimersByTimeAsync(500);
-    await first.hub.shutdown();
-
+    const { storage, id } = await storedByAnEarlierHub(telemetry('t2', 7));
     const second = rig({ storage });
     const load = vi.spyOn(storage, 'load');
     const starting = new RecordingTab();
