@@ -12,7 +12,7 @@ import './diagnostics-dialog';
 import type { DiagnosticsDialog } from './diagnostics-dialog';
 import { FleetController } from './fleet-controller';
 import { PanelGrid } from './panel-grid';
-import { baseStyles } from './shared-styles';
+import { baseStyles, pageStyles } from './shared-styles';
 import './install-button';
 import './notify-button';
 import './stream-indicator';
@@ -220,23 +220,8 @@ export class FleetDashboard extends LitElement {
 
   static override styles = [
     baseStyles,
+    pageStyles,
     css`
-      :host {
-        display: block;
-        min-height: 100vh;
-      }
-      .top {
-        position: sticky;
-        top: 0;
-        z-index: 5;
-        display: flex;
-        align-items: center;
-        flex-wrap: wrap;
-        gap: 8px 14px;
-        padding: 8px 16px;
-        background: var(--fw-surface);
-        border-bottom: 1px solid var(--fw-border);
-      }
       .brand {
         display: flex;
         align-items: center;

@@ -112,3 +112,23 @@ export const baseStyles = css`
     font-variant-numeric: tabular-nums;
   }
 `;
+
+/** A whole page (the dashboard, a truck window): its height, and the header bar that stays on top. */
+export const pageStyles = css`
+  :host {
+    display: block;
+    min-height: 100vh;
+  }
+  .top {
+    position: sticky;
+    top: 0;
+    z-index: 5;
+    display: flex;
+    align-items: center;
+    flex-wrap: wrap;
+    gap: 8px 14px;
+    padding: 8px 16px;
+    background: var(--fw-surface);
+    border-bottom: 1px solid var(--fw-border);
+  }
+`;

@@ -23,7 +23,7 @@ import {
   tempUnit,
   tempValue,
 } from './format';
-import { baseStyles } from './shared-styles';
+import { baseStyles, pageStyles } from './shared-styles';
 import type { ChartPoint } from './spark-chart';
 import './stream-indicator';
 import './truck-panel';
@@ -322,22 +322,12 @@ export class TruckPage extends LitElement {
 
   static override styles = [
     baseStyles,
+    pageStyles,
     css`
-      :host {
-        display: block;
-        min-height: 100vh;
-      }
+      /* A narrow window: a tighter header. */
       .top {
-        position: sticky;
-        top: 0;
-        z-index: 5;
-        display: flex;
-        align-items: center;
-        flex-wrap: wrap;
         gap: 6px 12px;
         padding: 6px 12px;
-        background: var(--fw-surface);
-        border-bottom: 1px solid var(--fw-border);
       }
       .back {
         font-weight: 600;
