@@ -57,8 +57,10 @@ function onChunk(c: Client, chunk: string): void {
     return;
   }
   c.carry = text.slice(end + 1);
+  // The first id line: at the start, or just after a newline (which may be the text's first
+  // character, when the previous chunk ended at the end of a line).
   let at = text.startsWith('id: ') ? 0 : text.indexOf('\nid: ');
-  if (at > 0) at += 1;
+  if (at >= 0 && text[at] === '\n') at += 1;
   while (at >= 0 && at < end) {
     const lineEnd = text.indexOf('\n', at);
     const id = text.slice(at + 4, lineEnd);
