@@ -64,7 +64,9 @@ export class FleetDashboard extends LitElement {
     if (changed.has('_sort') || changed.has('_query')) this._saveQuery();
     const alerts = this._alertCount();
     const tenant = this._fleet.client?.me.tenant ?? '';
-    document.title = `${alerts.total ? `(${alerts.total}) ` : ''}Fleet ${tenant} · fleetwire`;
+    const title = `${alerts.total ? `(${alerts.total}) ` : ''}Fleet ${tenant} · fleetwire`;
+    // Assigning the same title still replaces the <title> text: a DOM change on every frame.
+    if (document.title !== title) document.title = title;
   }
 
   private _views(): TruckView[] {

@@ -126,7 +126,9 @@ export class TruckPage extends LitElement {
   protected override updated(): void {
     const name = this._fleet.trucks.get(this.truckId)?.name ?? this.truckId;
     const alerts = [...this._fleet.activeAlerts.values()].filter((a) => a.truckId === this.truckId).length;
-    document.title = `${alerts ? `(${alerts}) ` : ''}${name} · fleetwire`;
+    const title = `${alerts ? `(${alerts}) ` : ''}${name} · fleetwire`;
+    // Assigning the same title still replaces the <title> text: a DOM change on every event.
+    if (document.title !== title) document.title = title;
   }
 
   private _loadHistory(): void {
