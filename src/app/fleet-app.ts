@@ -6,7 +6,7 @@ import { LitElement, css, html, type PropertyValues } from 'lit';
 import type { FleetClientApi } from '../client/api';
 import { connectFleet } from '../client/index';
 import { currentUser, forgetUser } from '../client/session';
-import type { Me } from '../shared/fleet';
+import { sameOperator, type Me } from '../shared/fleet';
 import { FleetController } from './fleet-controller';
 import './fleet-dashboard';
 import './login-view';
@@ -143,7 +143,7 @@ export class FleetApp extends LitElement {
 
   private _onLoggedIn(e: CustomEvent<Me>): void {
     const me = e.detail;
-    if (this._me && (this._me.username !== me.username || this._me.tenant !== me.tenant)) this._disconnectFleet();
+    if (this._me && !sameOperator(this._me, me)) this._disconnectFleet();
     this._me = me;
     this._message = '';
     navigate(safeNext(new URLSearchParams(location.search).get('next')), { replace: true });

@@ -5,7 +5,7 @@
  * what this browser already stored is read; the stream waits for the tab's hello, which follows
  * the session check (fleet-app.ts).
  */
-import type { Me } from '../shared/fleet';
+import { sameOperator, type Me } from '../shared/fleet';
 import { prepareHub } from './connection';
 import { rememberedUser } from './session';
 import { lastSavedView, readStoredView, type StoredView } from './stored-view';
@@ -23,6 +23,6 @@ if (remembered) {
 export function takeStoredView(me: Me): Promise<StoredView | null> | null {
   const view = early;
   early = null;
-  if (!view || !remembered || remembered.username !== me.username || remembered.tenant !== me.tenant) return null;
+  if (!view || !remembered || !sameOperator(remembered, me)) return null;
   return view;
 }

@@ -2,7 +2,7 @@
  * Who is logged in: the few plain `fetch` calls the login screen needs before a hub exists.
  * Everything after login goes through the hub client (`connectFleet`), logout included.
  */
-import type { Me } from '../shared/fleet';
+import { sameOperator, type Me } from '../shared/fleet';
 import { forgetSavedViews } from './stored-view';
 
 /** localStorage key of the last user who logged in on this browser, so the app opens offline. */
@@ -47,7 +47,7 @@ export async function login(username: string, password: string): Promise<Me> {
   remember(me);
   // An expired session leaves its stored view for its operator's return; another operator on this
   // browser must not find it there.
-  if (previous && (previous.username !== me.username || previous.tenant !== me.tenant)) deleteStoredView(previous);
+  if (previous && !sameOperator(previous, me)) deleteStoredView(previous);
   return me;
 }
 

@@ -4,7 +4,7 @@
  * (leader.ts) host the same class with their own links.
  */
 import { compareEventIds, type StreamEvent, type StreamEventType } from '../shared/events';
-import type { FleetSnapshot, Me, Telemetry, TruckSnapshot } from '../shared/fleet';
+import { sameOperator, type FleetSnapshot, type Me, type Telemetry, type TruckSnapshot } from '../shared/fleet';
 import {
   DEFAULT_PREFS,
   type Diagnostics,
@@ -98,10 +98,6 @@ interface Session {
   storage: HubStorage;
   /** False while the session was only prepared (stored view loaded) and no tab said hello yet. */
   streaming: boolean;
-}
-
-function sameUser(a: Me, b: Me): boolean {
-  return a.username === b.username && a.tenant === b.tenant;
 }
 
 /** The hub core. One instance per SharedWorker or leader tab. */
@@ -441,10 +437,10 @@ export class FleetHub {
   // ---- session ----------------------------------------------------------------------------
 
   private _ensureSession(me: Me): Promise<Session> {
-    if (this._sessionReady && this._session && sameUser(this._session.me, me)) return this._sessionReady;
+    if (this._sessionReady && this._session && sameOperator(this._session.me, me)) return this._sessionReady;
     if (this._sessionReady && !this._session) {
       // A session is being opened; a hello for another user waits for it, then replaces it.
-      return this._sessionReady.then((s) => (sameUser(s.me, me) ? s : this._switchUser(me)));
+      return this._sessionReady.then((s) => (sameOperator(s.me, me) ? s : this._switchUser(me)));
     }
     return this._switchUser(me);
   }

@@ -102,3 +102,8 @@ export interface Me {
   username: string;
   tenant: string;
 }
+
+/** Whether two logins are the same operator: one username in one tenant. */
+export function sameOperator(a: Me, b: Me): boolean {
+  return a.username === b.username && a.tenant === b.tenant;
+}
