@@ -164,7 +164,6 @@ export class SparkChart extends LitElement {
   ];
 }
 
-/** Keeps at most MAX_POINTS, evenly spaced, always including the newest. */
 /** At most `max` of the points, evenly spread, the last one always kept: more than there are pixels is wasted work. */
 export function thin<T>(points: readonly T[], max: number = MAX_POINTS): readonly T[] {
   if (points.length <= max) return points;
