@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, logIn } from '../test/support/browser';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, logIn, waitForHubEnded } from '../test/support/browser';
 import { buildClient, buildDir } from '../test/support/build';
 import { startServer } from '../test/support/server';
 import { ms, quantile, table, writeResult } from './report';
@@ -120,22 +120,14 @@ try {
 
   // The hub ends once no window is left (IDLE_CLOSE_MS after the last one); the browser stays.
   const hubGone: number[] = [];
-  const browserCdp = await context.browser()!.newBrowserCDPSession();
   await page.close();
   for (let i = 0; i < HUB_GONE_STARTS; i += 1) {
-    const deadline = Date.now() + PAINT_TIMEOUT_MS;
-    for (;;) {
-      const { targetInfos } = (await browserCdp.send('Target.getTargets')) as { targetInfos: { type: string }[] };
-      if (!targetInfos.some((t) => t.type === 'shared_worker')) break;
-      if (Date.now() > deadline) throw new Error('the hub did not end after its last window closed');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitForHubEnded(context, PAINT_TIMEOUT_MS);
     const fresh = await context.newPage();
     await fresh.goto(`${server.url}/`);
     hubGone.push(await paintedAt(fresh));
     await fresh.close();
   }
-  await browserCdp.detach();
 
   const cold: number[] = [];
   for (let i = 0; i < COLD_STARTS; i += 1) {

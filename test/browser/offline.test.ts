@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { Telemetry } from '../../src/shared/fleet';
-import { client, eventually, launchProfile, logIn, openApp, panel, waitForPainted, type Profile } from '../support/browser';
+import { client, eventually, launchProfile, logIn, openApp, panel, waitForHubEnded, waitForPainted, type Profile } from '../support/browser';
 import { buildClient, buildDir } from '../support/build';
 import { startServer, type RunningServer } from '../support/server';
 import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
@@ -281,12 +281,7 @@ describe('installable service worker', () => {
     await page.close();
     await waitFor(async () => (await gauge()) === 0, 'the first hub to close its stream');
     // Its worker ends a moment after the stream; a tab opened before then would join it instead.
-    const browserCdp = await p.context.browser()!.newBrowserCDPSession();
-    await waitFor(async () => {
-      const { targetInfos } = (await browserCdp.send('Target.getTargets')) as { targetInfos: { type: string }[] };
-      return !targetInfos.some((t) => t.type === 'shared_worker');
-    }, 'the first hub’s worker to end');
-    await browserCdp.detach();
+    await waitForHubEnded(p.context, WAIT_MS);
     const again = await open(p.context, `${server.url}/`);
     await again.waitForFunction(() => window.fleetwire?.status.state === 'live', undefined, { timeout: WAIT_MS });
     const stats = await again.evaluate(

@@ -88,6 +88,26 @@ export async function eventually(check: () => Promise<boolean>, what: string, ti
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/**
+ * Waits until no SharedWorker runs in the browser: every fleetwire window is closed and the hub has
+ * ended, so the next window starts a new one.
+ */
+export async function waitForHubEnded(context: BrowserContext, timeoutMs: number): Promise<void> {
+  const cdp = await context.browser()!.newBrowserCDPSession();
+  try {
+    await eventually(
+      async () => {
+        const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { type: string }[] };
+        return !targetInfos.some((t) => t.type === 'shared_worker');
+      },
+      'the hub’s SharedWorker to end',
+      timeoutMs,
+    );
+  } finally {
+    await cdp.detach();
+  }
+}
+
 /** Opens a page of the app in the profile and waits until its client is connected to the hub. */
 export async function openApp(context: BrowserContext, url: string, timeoutMs: number): Promise<Page> {
   const page = await context.newPage();
