@@ -1,5 +1,5 @@
 /** The IndexedDB schema of fleetwire and the hub's storage on top of it (library: idb). */
-import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { deleteDB, openDB, unwrap, type DBSchema, type IDBPDatabase, type StoreKey, type StoreNames, type StoreValue } from 'idb';
 import { parseEventId, type StreamEvent } from '../shared/events';
 import type { FleetSnapshot, Telemetry, TruckSnapshot } from '../shared/fleet';
 import { truckIdOf } from '../shared/fleet-state';
@@ -55,6 +55,34 @@ function toStored(event: StreamEvent): StoredEvent | null {
       ts = Date.now();
   }
   return { key, id: event.id, type: event.type, truckId, ts, data: event.data };
+}
+
+/** A plain object store, typed by the schema, for writes whose requests nobody waits for. */
+interface WriteStore<Name extends StoreNames<FleetDBSchema>> {
+  put(value: StoreValue<FleetDBSchema, Name>, key?: StoreKey<FleetDBSchema, Name>): IDBRequest;
+  clear(): IDBRequest;
+}
+
+/**
+ * Runs `write` on the plain stores of one readwrite transaction over every store, and resolves once
+ * it is committed. Plain, not idb's wrappers: each wrapped request gets a promise and listeners,
+ * thousands a second in a flood, and nobody waits for one write. A failed write aborts the
+ * transaction; a write that throws (a value that cannot be cloned) aborts it too, so nothing of the
+ * batch is kept.
+ */
+async function writeAll(
+  db: IDBPDatabase<FleetDBSchema>,
+  write: (stores: { [Name in StoreNames<FleetDBSchema>]: WriteStore<Name> }) => void,
+): Promise<void> {
+  const tx = db.transaction(['trucks', 'events', 'meta'], 'readwrite');
+  try {
+    write({ trucks: unwrap(tx.objectStore('trucks')), events: unwrap(tx.objectStore('events')), meta: unwrap(tx.objectStore('meta')) });
+  } catch (error) {
+    tx.done.catch(() => undefined);
+    tx.abort();
+    throw error;
+  }
+  await tx.done;
 }
 
 /** HubStorage on IndexedDB: writes batched into one transaction each, history bounded per truck. */
@@ -118,35 +146,31 @@ export class IdbStorage implements HubStorage {
   }
 
   async append(batch: AppendBatch): Promise<void> {
-    const tx = this._db.transaction(['trucks', 'events', 'meta'], 'readwrite');
-    const events = tx.objectStore('events');
-    const trucks = tx.objectStore('trucks');
-    const writes: Promise<unknown>[] = [];
-    for (const event of batch.events) {
-      const stored = toStored(event);
-      // put, not add: a replayed event overwrites itself, so resuming twice never stores it twice.
-      if (stored) writes.push(events.put(stored));
-    }
-    for (const truck of batch.trucks) writes.push(trucks.put(truck));
-    writes.push(tx.objectStore('meta').put(batch.lastEventId, 'lastEventId'));
-    await Promise.all([...writes, tx.done]);
+    await writeAll(this._db, (stores) => {
+      for (const event of batch.events) {
+        const stored = toStored(event);
+        // put, not add: a replayed event overwrites itself, so resuming twice never stores it twice.
+        if (stored) stores.events.put(stored);
+      }
+      for (const truck of batch.trucks) stores.trucks.put(truck);
+      stores.meta.put(batch.lastEventId, 'lastEventId');
+    });
   }
 
   async replace(snapshot: FleetSnapshot): Promise<void> {
-    const tx = this._db.transaction(['trucks', 'events', 'meta'], 'readwrite');
-    const trucks = tx.objectStore('trucks');
-    const events = tx.objectStore('events');
-    const meta = tx.objectStore('meta');
-    const writes: Promise<unknown>[] = [trucks.clear(), events.clear()];
-    for (const truck of snapshot.trucks) {
-      writes.push(trucks.put(truck));
-      if (truck.last && truck.lastEventId) {
-        const stored = toStored({ id: truck.lastEventId, type: 'telemetry', data: truck.last });
-        if (stored) writes.push(events.put(stored));
+    await writeAll(this._db, ({ trucks, events, meta }) => {
+      trucks.clear();
+      events.clear();
+      for (const truck of snapshot.trucks) {
+        trucks.put(truck);
+        if (truck.last && truck.lastEventId) {
+          const stored = toStored({ id: truck.lastEventId, type: 'telemetry', data: truck.last });
+          if (stored) events.put(stored);
+        }
       }
-    }
-    writes.push(meta.put(snapshot.epoch, 'epoch'), meta.put(snapshot.lastEventId, 'lastEventId'));
-    await Promise.all([...writes, tx.done]);
+      meta.put(snapshot.epoch, 'epoch');
+      meta.put(snapshot.lastEventId, 'lastEventId');
+    });
   }
 
   async history(truckId: string, since: number): Promise<Telemetry[]> {
@@ -165,16 +189,17 @@ export class IdbStorage implements HubStorage {
   async prune(): Promise<void> {
     const tx = this._db.transaction(['trucks', 'events'], 'readwrite');
     const ids = await tx.objectStore('trucks').getAllKeys();
-    const index = tx.objectStore('events').index('by-truck');
+    const store = tx.objectStore('events');
+    const index = store.index('by-truck');
     for (const id of ids) {
       const range = IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
-      let excess = (await index.count(range)) - MAX_EVENTS_PER_TRUCK;
-      let cursor = excess > 0 ? await index.openCursor(range) : null;
-      while (cursor && excess > 0) {
-        await cursor.delete();
-        excess -= 1;
-        cursor = await cursor.continue();
-      }
+      const excess = (await index.count(range)) - MAX_EVENTS_PER_TRUCK;
+      if (excess <= 0) continue;
+      // The oldest events' keys in one request, then plain deletes: a cursor would take two round
+      // trips per event, and after a flood that is hundreds of thousands.
+      const oldest = await index.getAllKeys(range, excess);
+      const events = unwrap(store);
+      for (const key of oldest) events.delete(key);
     }
     await tx.done;
   }
