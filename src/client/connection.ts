@@ -52,9 +52,11 @@ function connectSharedWorker(version: string): HubConnection {
 
   const connect = (): MessagePort => {
     const next = new SharedWorker(hubWorkerUrl, options).port;
-    next.onmessage = (e: MessageEvent<HubToTab>) => {
-      if (e.data.type === 'welcome' && e.data.hubLock) watchHub(e.data.hubLock);
-      onMessage?.(e.data);
+    next.onmessage = (e: MessageEvent<HubToTab | string>) => {
+      // A message the hub sends to several tabs comes serialized once, as JSON (shared-worker.ts).
+      const message = typeof e.data === 'string' ? (JSON.parse(e.data) as HubToTab) : e.data;
+      if (message.type === 'welcome' && message.hubLock) watchHub(message.hubLock);
+      onMessage?.(message);
     };
     return next;
   };

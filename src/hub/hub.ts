@@ -21,8 +21,12 @@ import { applyStreamEvent, fleetStateFrom, RECENT_PER_TRUCK, snapshotOf, truckId
 import { MemoryStorage, type HubStorage } from './storage';
 import { backoffDelayMs, type StreamTransport } from './stream';
 
-/** Events are handed to tabs in batches gathered over this long: one message per batch, not per event. */
-export const FANOUT_DELAY_MS = 8;
+/**
+ * Events are handed to tabs in batches, one message per batch: whatever arrived before the hub's
+ * next turn, which is every event of one read from the stream. Waiting any longer for more only
+ * delays them: a flood brings bigger reads, so batches grow by themselves.
+ */
+export const FANOUT_DELAY_MS = 0;
 /** Persisted at least this often; one IndexedDB transaction per flush. */
 export const PERSIST_DELAY_MS = 200;
 /** A flush starts early when this many events wait, so bursts do not build a large transaction. */

@@ -24,11 +24,20 @@ const holdingLock = new Promise<void>((held) => {
   });
 });
 
+/** Each attached tab's port, by the link the hub knows it by. */
+const ports = new WeakMap<TabLink, MessagePort>();
+
 const env = browserHubEnvironment('shared-worker', __FLEETWIRE_VERSION__);
 const hub = new FleetHub({
   ...env,
   hubLock,
   onIdle: () => self.close(),
+  // Serialized once for every tab: postMessage would clone the batch again for each port. A string
+  // is copied, not walked; the tab parses it (src/client/connection.ts).
+  postMany(links, message) {
+    const wire = JSON.stringify(message);
+    for (const link of links) ports.get(link)?.postMessage(wire);
+  },
 });
 
 self.addEventListener('online', () => hub.reconnectNow());
@@ -39,6 +48,7 @@ self.onconnect = (event: MessageEvent) => {
   // postMessage to a dead port does not throw and MessagePort has no close event in most
   // browsers: tabs say goodbye and hold a Web Lock the hub watches (browser-env.ts).
   const link: TabLink = { post: (message: HubToTab) => port.postMessage(message) };
+  ports.set(link, port);
   // A tab that hears `welcome` watches hubLock: the lock must be held by then. The port keeps the
   // tab's messages until it is started.
   void holdingLock.then(() => {
