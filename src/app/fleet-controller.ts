@@ -23,6 +23,16 @@ const FALLBACK_FLUSH_MS = 500;
  * A reset (welcome, snapshot) still paints everything at once.
  */
 export const MAX_TRUCKS_PER_FRAME = 12;
+/**
+ * Events a second above which a visible tab counts as flooded: far above a fleet's ordinary rate,
+ * and more than anyone can read. A flooded tab paints at most every FLOOD_PAINT_INTERVAL_MS instead
+ * of every frame: every window in view painting every frame of a flood keeps the machine's cores
+ * busy with frames nobody can follow, and every page on it slows down.
+ */
+export const FLOOD_EVENTS_PER_S = 1_000;
+export const FLOOD_PAINT_INTERVAL_MS = 100;
+/** The event rate is counted over windows this long: a flood is noticed within a few hundred events. */
+export const FLOOD_WINDOW_MS = 250;
 
 /** What the host wants to hear about besides re-rendering. */
 export interface FleetControllerOptions {
@@ -47,6 +57,10 @@ export class FleetController implements ReactiveController {
   private _frame: number | null = null;
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private readonly _views = new Map<string, { version: number; tick: number; view: TruckView }>();
+  private _rateWindowStart = 0;
+  private _rateWindowEvents = 0;
+  private _flooded = false;
+  private _paintedAt = -Infinity;
 
   constructor(host: ReactiveControllerHost, options: FleetControllerOptions = {}) {
     this._host = host;
@@ -196,6 +210,7 @@ export class FleetController implements ReactiveController {
 
   private _onChange(detail: FleetClientEventMap['change']): void {
     if (detail.reset) this._pendingAll = true;
+    else this._countEvents(detail.events);
     for (const id of detail.truckIds) this._pending.add(id);
     this._schedule();
   }
@@ -218,10 +233,33 @@ export class FleetController implements ReactiveController {
     this._schedule();
   }
 
+  /** Counts events per FLOOD_WINDOW_MS; a flood starts as soon as a window passes the rate. */
+  private _countEvents(n: number): void {
+    const now = performance.now();
+    const elapsed = now - this._rateWindowStart;
+    if (elapsed >= FLOOD_WINDOW_MS) {
+      // A window that ended (or a long quiet spell) decides whether the flood goes on.
+      this._flooded = (this._rateWindowEvents * 1000) / elapsed >= FLOOD_EVENTS_PER_S;
+      this._rateWindowStart = now;
+      this._rateWindowEvents = 0;
+    }
+    this._rateWindowEvents += n;
+    if (this._rateWindowEvents >= (FLOOD_EVENTS_PER_S * FLOOD_WINDOW_MS) / 1000) this._flooded = true;
+  }
+
   private _schedule(): void {
     if (this._options.watch === false || this._frame !== null || this._timer !== null) return;
+    const hidden = document.visibilityState === 'hidden';
+    const wait = this._flooded && !hidden ? this._paintedAt + FLOOD_PAINT_INTERVAL_MS - performance.now() : 0;
+    if (wait > 0) {
+      this._timer = setTimeout(() => {
+        this._timer = null;
+        this._schedule();
+      }, wait);
+      return;
+    }
     this._timer = setTimeout(() => this._flush(), FALLBACK_FLUSH_MS);
-    if (document.visibilityState !== 'hidden') this._frame = requestAnimationFrame(() => this._flush());
+    if (!hidden) this._frame = requestAnimationFrame(() => this._flush());
   }
 
   private _flush(): void {
@@ -244,6 +282,7 @@ export class FleetController implements ReactiveController {
       for (const id of ids) this._pending.delete(id);
     }
     for (const id of ids) this._versions.set(id, this.version(id) + 1);
+    this._paintedAt = performance.now();
     this._host.requestUpdate();
     if (this._pending.size > 0) this._schedule();
   }

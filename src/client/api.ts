@@ -4,8 +4,11 @@ import type { Diagnostics, HubKind, Prefs, StreamStatus, TruckState } from '../s
 
 /** Events a FleetClient emits, keyed by name (workbox-window style). */
 export interface FleetClientEventMap {
-  /** Trucks changed (new telemetry, alert, info); `truckIds` lists which. After a reset, `reset` is true. */
-  change: { truckIds: string[]; reset: boolean };
+  /**
+   * Trucks changed (new telemetry, alert, info); `truckIds` lists which and `events` counts the
+   * events applied (several may change one truck). After a reset, `reset` is true.
+   */
+  change: { truckIds: string[]; reset: boolean; events: number };
   status: StreamStatus;
   /** An alert started or cleared (every tab gets every alert, whatever it subscribed to). */
   alert: Alert;

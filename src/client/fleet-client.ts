@@ -251,11 +251,11 @@ export class FleetClient implements FleetClientApi {
         this._emit('ready', { hubKind: message.hubKind });
         this._emit('status', this.status);
         this._emit('prefs', this.prefs);
-        this._emit('change', { truckIds: [...this._fleet.trucks.keys()], reset: true });
+        this._emit('change', { truckIds: [...this._fleet.trucks.keys()], reset: true, events: 0 });
         return;
       case 'snapshot':
         this._replace(message);
-        this._emit('change', { truckIds: [...this._fleet.trucks.keys()], reset: true });
+        this._emit('change', { truckIds: [...this._fleet.trucks.keys()], reset: true, events: 0 });
         return;
       case 'events':
         return this._onEvents(message);
@@ -287,7 +287,7 @@ export class FleetClient implements FleetClientApi {
       this.prefs = view.prefs;
       this._emit('prefs', this.prefs);
     }
-    this._emit('change', { truckIds: [...this._fleet.trucks.keys()], reset: true });
+    this._emit('change', { truckIds: [...this._fleet.trucks.keys()], reset: true, events: 0 });
   }
 
   private _replace(message: MessageOf<HubToTab, 'welcome' | 'snapshot'>): void {
@@ -299,10 +299,12 @@ export class FleetClient implements FleetClientApi {
     const changed = new Set<string>();
     // Trucks copied once for this batch: the components see one new object per changed truck.
     const copied = new Set<string>();
+    let applied = 0;
     for (const event of message.events) {
       // A new leader may replay a little of what this tab already has: apply each event once.
       if (this.lastEventId && compareEventIds(event.id, this.lastEventId) <= 0) continue;
       this.lastEventId = event.id;
+      applied += 1;
       const truckId = applyStreamEvent(this._fleet, event, copied);
       // Alerts of trucks this tab does not show still count and toast; the truck itself is not kept.
       if (truckId && this._subscription && !this._subscription.includes(truckId)) this._fleet.trucks.delete(truckId);
@@ -311,7 +313,7 @@ export class FleetClient implements FleetClientApi {
     }
     // Acknowledge after handling: a busy tab acknowledges late and the hub holds back (hub.ts).
     this._connection?.send({ type: 'ack', batch: message.batch });
-    if (changed.size > 0) this._emit('change', { truckIds: [...changed], reset: false });
+    if (changed.size > 0) this._emit('change', { truckIds: [...changed], reset: false, events: applied });
   }
 
   private _onReply(message: MessageOf<HubToTab, 'reply'>): void {

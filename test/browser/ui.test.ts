@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetSnapshot, Telemetry, TruckSnapshot } from '../../src/shared/fleet';
 import { eventually, launchProfile, logIn, openApp, panel, waitForPainted, type Profile } from '../support/browser';
 import { startServer, type RunningServer } from '../support/server';
-import { MAX_TRUCKS_PER_FRAME } from '../../src/app/fleet-controller';
+import { FLOOD_EVENTS_PER_S, FLOOD_PAINT_INTERVAL_MS, FLOOD_WINDOW_MS, MAX_TRUCKS_PER_FRAME } from '../../src/app/fleet-controller';
 import { compareEventIds } from '../../src/shared/events';
 import { longestIncreasingRun } from '../../src/app/panel-grid';
 
@@ -320,6 +320,73 @@ describe('dashboard', () => {
     const perFrame = await page.evaluate(() => (window as unknown as { __perFrame: number[] }).__perFrame);
     expect(perFrame.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(trucks.length);
     expect(Math.max(...perFrame)).toBeLessThanOrEqual(MAX_TRUCKS_PER_FRAME);
+  });
+
+  it('paces a flood: a dashboard in view paints at most every FLOOD_PAINT_INTERVAL_MS, and ends on every truck’s newest event', async () => {
+    const p = await profile();
+    const page = await open(p.context, '/');
+    await panel(page, 'acme-24').waitFor({ timeout: WAIT_MS });
+    // When panels paint (one render paints several: one observer callback), and when the tab's
+    // client had how many events of the flood.
+    await page.evaluate(() => {
+      const w = window as unknown as { __paints: number[]; __received: [number, number][] };
+      w.__paints = [];
+      w.__received = [];
+      let total = 0;
+      window.fleetwire!.addEventListener('change', ({ events }) => w.__received.push([performance.now(), (total += events)]));
+      const observer = new MutationObserver(() => w.__paints.push(performance.now()));
+      for (const el of document.querySelector('fleet-app')!.shadowRoot!.querySelector('fleet-dashboard')!.shadowRoot!.querySelectorAll('truck-panel')) {
+        observer.observe(el, { attributes: true, attributeFilter: ['data-last-event'] });
+      }
+    });
+    // Five requests of 1,000 events at once, round-robin over the fleet.
+    const trucks = fleet.trucks.map((t) => t.id);
+    const base = Math.max(lastTs + 1000, Date.now());
+    const requests = Array.from({ length: 5 }, (_, r) =>
+      Array.from({ length: 1_000 }, (_, i) => {
+        const n = r * 1_000 + i;
+        return { truckId: trucks[n % trucks.length]!, ts: base + n, lat: 51.9, lon: 4.5 + n * 1e-6, speedKph: 50, headingDeg: 90 };
+      }),
+    );
+    lastTs = base + 5_000;
+    const answers = await Promise.all(
+      requests.map(async (body) => {
+        const response = await fetch(`${server.url}/api/ingest`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer demo-acme', 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        expect(response.status).toBe(200);
+        return { body, ids: ((await response.json()) as { ids: string[] }).ids };
+      }),
+    );
+    // The newest event of every truck, whichever request carried it.
+    const newest = new Map<string, string>();
+    for (const { body, ids } of answers) {
+      body.forEach((item, i) => {
+        const known = newest.get(item.truckId);
+        if (!known || compareEventIds(ids[i]!, known) > 0) newest.set(item.truckId, ids[i]!);
+      });
+    }
+    await waitFor(async () => {
+      const painted = await page.locator('truck-panel').evaluateAll((els) =>
+        Object.fromEntries(els.map((e) => [e.getAttribute('truck-id'), e.getAttribute('data-last-event')])),
+      );
+      return trucks.every((id) => painted[id] && compareEventIds(painted[id]!, newest.get(id)!) >= 0);
+    }, 'every panel to paint its truck’s newest event');
+
+    const { paints, received } = await page.evaluate(() => {
+      const w = window as unknown as { __paints: number[]; __received: [number, number][] };
+      return { paints: w.__paints, received: w.__received };
+    });
+    // The flood is noticed once a rate window holds this many events; count from there.
+    const noticed = received.find(([, total]) => total >= (FLOOD_EVENTS_PER_S * FLOOD_WINDOW_MS) / 1000)?.[0];
+    expect(noticed).toBeDefined();
+    const flooded = paints.filter((t) => t > noticed!);
+    expect(flooded.length).toBeGreaterThan(1);
+    const gaps = flooded.slice(1).map((t, i) => t - flooded[i]!);
+    // A little under the interval: a render lands a moment after the flush that starts the wait.
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(FLOOD_PAINT_INTERVAL_MS * 0.8);
   });
 
   it('switches units in one tab and every other tab follows', async () => {
