@@ -375,12 +375,12 @@ ${table(
 
 Targets: 1 connection for 50 tabs; fetch < 100 ms with 20 tabs; ingest→painted p99 ≤ 50 ms in 20 tabs at 200 ev/s.
 
-Where the time goes past 10 windows: on this 2-core machine with software rendering, 20 windows that
-all keep painting at 200 ev/s keep Chromium's renderers at about 1.5 cores (about 5 % of a core per
-window for the page's frames, read from \`/proc\` in this same setup), next to the browser,
-GPU and server processes. Latency then grows with the run queue, already in *received*; the hub's own
-SharedWorker thread uses about 4 % of a core. A hidden tab does not paint at all (it takes changes
-every 500 ms), so on a desktop only the windows in view cost this.
+Where the time goes (CPU per thread read from \`/proc\` in this same setup, 200 ev/s): 20 windows use
+about 1.2 of the machine's 2 cores, 3 % of a core per window for the page's main thread and about as
+much again for its compositor, raster and the GPU process's display compositor; the hub's
+SharedWorker thread is under 5 %. 50 windows that all keep painting need more than the two cores, so
+every stage waits for a core, *received* included. A hidden tab does not paint at all (it takes
+changes every 500 ms), so on a desktop only the windows in view cost this.
 
 ### Hub throughput
 
@@ -400,9 +400,12 @@ Target: ≥ 5,000 ev/s through the hub with no long task > 50 ms. Rates are even
 first ingest request to the moment the last event was in every tab (or in IndexedDB), so they include
 the server's ingest.
 
-The ten dashboards are visible windows: each repaints all 24 panels on every frame at this rate, and
-the long tasks are those repaints sharing two cores; the hub's fan-out and IndexedDB writes run in the
-SharedWorker, off the pages' main threads.
+The ten dashboards are windows in view. Each tab's client applies every event as it comes, and at
+this rate (over 1,000 ev/s to one tab) the dashboard paints at most every 100 ms instead of every
+frame (docs/architecture.md, Rendering): ten windows painting every frame of the flood kept both
+cores busy and made tasks of 5 ms of CPU last 60–110 ms while they waited for a core. The hub's
+fan-out and IndexedDB writes run in the SharedWorker (and the browser's IndexedDB backend), off the
+pages' main threads.
 
 ### Hub memory over time
 
