@@ -47,6 +47,28 @@ async function settle(msToWait: number): Promise<void> {
   await new Promise((r) => setTimeout(r, msToWait));
 }
 
+/**
+ * Waits until no Chromium of an earlier run is left (a 50-window profile takes seconds to exit and
+ * give its memory back), then a moment more: each run starts on a machine at rest.
+ */
+async function untilQuiet(): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    let busy = false;
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      if (cmdline.includes('fleetwire-chromium-')) {
+        busy = true;
+        break;
+      }
+    }
+    if (!busy) break;
+    await settle(250);
+  }
+  await settle(2_000);
+}
+
 async function gauge(): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith('fleetwire_sse_connections{tenant="acme"}'));
@@ -161,6 +183,7 @@ interface LatencyRow {
 }
 
 async function latencyRun(mode: 'naive' | 'hub', tabs: number): Promise<LatencyRow> {
+  await untilQuiet();
   const profile = await launchProfile();
   try {
     await logIn(profile.context, proxy.url, 'ana');
@@ -225,6 +248,7 @@ function seqOf(id: string | null | undefined): number {
 }
 
 async function throughputRun() {
+  await untilQuiet();
   const profile = await launchProfile();
   try {
     await logIn(profile.context, proxy.url, 'ana');
@@ -297,6 +321,7 @@ async function profileRssMiB(profile: Profile): Promise<number> {
 }
 
 async function memoryRun() {
+  await untilQuiet();
   const profile = await launchProfile();
   try {
     await logIn(profile.context, proxy.url, 'ana');
@@ -352,8 +377,8 @@ try {
   const last = memory.at(-1);
   const md = `## Hub: one stream per browser vs one EventSource per tab
 
-Real Chromium (headless, one profile per row) through a counting TCP proxy in front of one fleetwire
-server. **naive**: every tab opens its own \`EventSource('/api/stream')\`. **hub**: fleetwire tabs
+Real Chromium (headless, one profile per row, started once the previous row's browser has exited)
+through a counting TCP proxy in front of one fleetwire server. **naive**: every tab opens its own \`EventSource('/api/stream')\`. **hub**: fleetwire tabs
 (half on \`/\`, half on \`/trucks/<id>\`) sharing the SharedWorker hub. Every page has a popup window of its own
 (1280×800), as the truck windows fleetwire opens sit beside the dashboard, so every one of them keeps
 painting: headless Chromium draws only the active tab of a window and throttles the frames of its other
@@ -393,7 +418,7 @@ changes every 500 ms), so on a desktop only the windows in view cost this.
 
 ### Hub throughput
 
-${offered.offeredPerSec} ev/s offered for ${THROUGHPUT_SECONDS} s (${offered.events} events) to ${offered.tabs} dashboard windows, after a ${WARMUP_SECONDS} s warm-up at ${LATENCY_RATE_PER_S} ev/s; ${THROUGHPUT_RUNS} runs, each on a fresh browser profile.
+${offered.offeredPerSec} ev/s offered for ${THROUGHPUT_SECONDS} s (${offered.events} events) to ${offered.tabs} dashboard windows, after a ${WARMUP_SECONDS} s warm-up at ${LATENCY_RATE_PER_S} ev/s; ${THROUGHPUT_RUNS} runs, each on a fresh browser profile once the previous one has exited.
 
 ${table(
   ['run', 'fanned out to all tabs', 'persisted to IndexedDB', 'long tasks > 50 ms (all tabs)', 'longest task'],
