@@ -5,6 +5,7 @@ import { launchProfile, logIn, newWindow, type Profile } from '../test/support/b
 import { startServer, type RunningServer } from '../test/support/server';
 import { startCountingProxy, type CountingProxy } from '../test/support/tcp-proxy';
 import { driveIngest } from './drive';
+import { untilQuiet } from './quiet';
 import { ms, quantile, table, writeResult } from './report';
 
 /** Tab counts compared: 1, 6, 10, 20, 50. */
@@ -45,28 +46,6 @@ declare global {
 
 async function settle(msToWait: number): Promise<void> {
   await new Promise((r) => setTimeout(r, msToWait));
-}
-
-/**
- * Waits until no Chromium of an earlier run is left (a 50-window profile takes seconds to exit and
- * give its memory back), then a moment more: each run starts on a machine at rest.
- */
-async function untilQuiet(): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    let busy = false;
-    for (const pid of await readdir('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-      if (cmdline.includes('fleetwire-chromium-')) {
-        busy = true;
-        break;
-      }
-    }
-    if (!busy) break;
-    await settle(250);
-  }
-  await settle(2_000);
 }
 
 async function gauge(): Promise<number> {

@@ -10,6 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, logIn, waitForHubEnded } from '../test/support/browser';
 import { buildClient, buildDir } from '../test/support/build';
 import { startServer } from '../test/support/server';
+import { untilQuiet } from './quiet';
 import { ms, quantile, table, writeResult } from './report';
 
 /** Reloads of an open window measured (the hub SharedWorker may outlive the reload). */
@@ -72,6 +73,7 @@ async function paintedAt(page: Page): Promise<number> {
   return page.evaluate(() => window.__paintedAt!);
 }
 
+await untilQuiet();
 const buildRoot = await buildDir();
 const profileDir = await mkdtemp(path.join(tmpdir(), 'fleetwire-bench-offline-'));
 const server = await startServer({ FLEETWIRE_STATIC_DIR: buildRoot });

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { launchProfile, logIn } from '../test/support/browser';
+import { untilQuiet } from './quiet';
 import { REPO_ROOT, startServer } from '../test/support/server';
 import { driveIngest } from './drive';
 import { ms, quantile, table, writeResult } from './report';
@@ -30,6 +31,7 @@ async function initialJsKb(): Promise<{ files: string[]; kb: number }> {
   return { files, kb: Math.round((bytes / 1024) * 10) / 10 };
 }
 
+await untilQuiet();
 const server = await startServer({ FLEETWIRE_DEMO_TRUCKS: String(TRUCKS), LOG_LEVEL: 'error' });
 const profile = await launchProfile();
 try {
