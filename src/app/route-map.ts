@@ -5,7 +5,7 @@
 import { LitElement, css, html, svg, nothing } from 'lit';
 import type { LatLon, Telemetry, Transfer } from '../shared/fleet';
 import { baseStyles } from './shared-styles';
-import { thin } from './spark-chart';
+import { thin } from './thin';
 
 /** Drawing width in SVG units; the element scales it to its width. */
 const WIDTH = 460;

@@ -5,6 +5,7 @@
 import { LitElement, css, html, svg, nothing } from 'lit';
 import { formatClock } from './format';
 import { baseStyles } from './shared-styles';
+import { thin } from './thin';
 
 /** One sample: epoch ms and value, already in display units. */
 export interface ChartPoint {
@@ -56,7 +57,7 @@ export class SparkChart extends LitElement {
   }
 
   protected override render() {
-    const pts = thin(this.points);
+    const pts = thin(this.points, MAX_POINTS);
     const last = pts[pts.length - 1];
     if (!last || pts.length < 2) {
       return html`<p class="muted">${this.label}: not enough data yet.</p>`;
@@ -162,16 +163,6 @@ export class SparkChart extends LitElement {
       }
     `,
   ];
-}
-
-/** At most `max` of the points, evenly spread, the last one always kept: more than there are pixels is wasted work. */
-export function thin<T>(points: readonly T[], max: number = MAX_POINTS): readonly T[] {
-  if (points.length <= max) return points;
-  const step = points.length / max;
-  const out: T[] = [];
-  for (let i = 0; i < max - 1; i++) out.push(points[Math.floor(i * step)] as T);
-  out.push(points[points.length - 1] as T);
-  return out;
 }
 
 customElements.define('spark-chart', SparkChart);
