@@ -1,11 +1,11 @@
 // One EventSource per tab against the shared hub, side by side in one run, in real Chromium.
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { launchProfile, logIn, newWindow, type Profile } from '../test/support/browser';
 import { startServer, type RunningServer } from '../test/support/server';
 import { startCountingProxy, type CountingProxy } from '../test/support/tcp-proxy';
 import { driveIngest } from './drive';
-import { untilQuiet } from './quiet';
+import { processesMentioning, untilQuiet } from './quiet';
 import { ms, quantile, table, writeResult } from './report';
 
 /** Tab counts compared: 1, 6, 10, 20, 50. */
@@ -285,16 +285,10 @@ async function throughputRun() {
 /** Resident memory of every Chromium process of a profile, in MiB. */
 async function profileRssMiB(profile: Profile): Promise<number> {
   let kib = 0;
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmdline.includes(profile.dir)) continue;
-      const status = await readFile(`/proc/${pid}/status`, 'utf8');
-      kib += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    } catch {
-      // The process ended while we looked.
-    }
+  for (const pid of await processesMentioning(profile.dir)) {
+    // A process that ended while we looked counts nothing.
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    kib += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   }
   return Math.round(kib / 1024);
 }

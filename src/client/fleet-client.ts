@@ -1,7 +1,7 @@
 /** What a tab imports to see the fleet: state mirrored from the hub, typed events, a few calls. */
 import { compareEventIds } from '../shared/events';
 import type { Alert, Me, Telemetry } from '../shared/fleet';
-import { applyStreamEvent, fleetStateFrom, type FleetState } from '../shared/fleet-state';
+import { applyStreamEvent, fleetStateFrom, snapshotOf, type FleetState } from '../shared/fleet-state';
 import {
   DEFAULT_PREFS,
   type Diagnostics,
@@ -227,7 +227,7 @@ export class FleetClient implements FleetClientApi {
     if (!this.ready || this._subscription !== null) return;
     saveLastView(this.me, {
       // The last state of each truck; the recent history stays in IndexedDB.
-      trucks: [...this._fleet.trucks.values()].map(({ recent: _recent, ...snapshot }) => snapshot),
+      trucks: [...this._fleet.trucks.values()].map(snapshotOf),
       lastEventId: this.lastEventId,
       prefs: this.prefs,
       ackedAlerts: [...this.ackedAlerts],

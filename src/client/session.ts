@@ -3,6 +3,7 @@
  * Everything after login goes through the hub client (`connectFleet`), logout included.
  */
 import { sameOperator, type Me } from '../shared/fleet';
+import { databaseName } from '../store/index';
 import { forgetSavedViews } from './stored-view';
 
 /** localStorage key of the last user who logged in on this browser, so the app opens offline. */
@@ -51,11 +52,11 @@ export async function login(username: string, password: string): Promise<Me> {
   return me;
 }
 
-/** Deletes an operator's IndexedDB database (the name is src/store's `databaseName`, not imported to keep idb out of the page). */
+/** Deletes an operator's IndexedDB database and the copy of their last view. */
 function deleteStoredView(operator: Me): void {
   forgetSavedViews(operator);
   try {
-    const request = indexedDB.deleteDatabase(`fleetwire:${operator.tenant}:${operator.username}`);
+    const request = indexedDB.deleteDatabase(databaseName(operator.tenant, operator.username));
     request.onerror = () => console.error('fleetwire: could not delete the previous operator’s stored view', request.error);
   } catch (error) {
     // IndexedDB disabled: then nothing was stored either.

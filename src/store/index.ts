@@ -191,6 +191,7 @@ export class IdbStorage implements HubStorage {
     const ids = await tx.objectStore('trucks').getAllKeys();
     const store = tx.objectStore('events');
     const index = store.index('by-truck');
+    const events = unwrap(store);
     for (const id of ids) {
       const range = IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
       const excess = (await index.count(range)) - MAX_EVENTS_PER_TRUCK;
@@ -198,7 +199,6 @@ export class IdbStorage implements HubStorage {
       // The oldest events' keys in one request, then plain deletes: a cursor would take two round
       // trips per event, and after a flood that is hundreds of thousands.
       const oldest = await index.getAllKeys(range, excess);
-      const events = unwrap(store);
       for (const key of oldest) events.delete(key);
     }
     await tx.done;

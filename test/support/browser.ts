@@ -19,6 +19,9 @@ export const CHROMIUM_ARGS = [
 /** Where Chromium lives; CHROMIUM_PATH overrides. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** Every profile's user-data-dir starts so in the temporary directory: its processes can be told apart. */
+export const PROFILE_DIR_PREFIX = 'fleetwire-chromium-';
+
 /** A browser profile: a persistent context on a fresh user-data-dir, as an operator's browser is. */
 export interface Profile {
   context: BrowserContext;
@@ -32,7 +35,7 @@ export interface Profile {
  * are Chromium flags beyond CHROMIUM_ARGS.
  */
 export async function launchProfile(options: { initScript?: () => void; args?: string[] } = {}): Promise<Profile> {
-  const dir = await mkdtemp(join(tmpdir(), 'fleetwire-chromium-'));
+  const dir = await mkdtemp(join(tmpdir(), PROFILE_DIR_PREFIX));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
