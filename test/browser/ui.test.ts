@@ -42,13 +42,25 @@ async function ingest(truckId: string, ...samples: Sample[]): Promise<string[]> 
     lastTs = Math.max(lastTs + 1000, Date.now());
     return { truckId, ts: lastTs, lat: 51.9, lon: 4.5, speedKph: 60, headingDeg: 90, ...s };
   });
+  return postTelemetry(body);
+}
+
+/** Posts one ingest request as the acme devices would; resolves with the event ids, in order. */
+async function postTelemetry(body: Telemetry[]): Promise<string[]> {
   const response = await fetch(`${server.url}/api/ingest`, {
     method: 'POST',
     headers: { authorization: 'Bearer demo-acme', 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`ingest failed: ${response.status} ${await response.text()}`);
+  if (response.status !== 200) throw new Error(`ingest failed: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { ids: string[] }).ids;
+}
+
+/** The event id each truck panel of the page last painted, by truck id. */
+function paintedEvents(page: Page): Promise<Record<string, string | null>> {
+  return page
+    .locator('truck-panel')
+    .evaluateAll((els) => Object.fromEntries(els.map((e) => [e.getAttribute('truck-id') ?? '', e.getAttribute('data-last-event')])));
 }
 
 async function ingestOne(truckId: string, sample: Sample): Promise<string> {
@@ -304,17 +316,10 @@ describe('dashboard', () => {
     const trucks = fleet.trucks.map((t) => t.id);
     lastTs = Math.max(lastTs + 1000, Date.now());
     const body = trucks.map((truckId) => ({ truckId, ts: lastTs, lat: 51.9, lon: 4.5, speedKph: 50, headingDeg: 90 }));
-    const response = await fetch(`${server.url}/api/ingest`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer demo-acme', 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const eventIds = ((await response.json()) as { ids: string[] }).ids;
+    const eventIds = await postTelemetry(body);
     // A truck's panel may paint an alert event after its telemetry (an alert clearing): at least that id.
     await waitFor(async () => {
-      const painted = await page.locator('truck-panel').evaluateAll((els) =>
-        Object.fromEntries(els.map((e) => [e.getAttribute('truck-id'), e.getAttribute('data-last-event')])),
-      );
+      const painted = await paintedEvents(page);
       return trucks.every((id, i) => painted[id] && compareEventIds(painted[id]!, eventIds[i]!) >= 0);
     }, 'every panel to paint its new event');
     const perFrame = await page.evaluate(() => (window as unknown as { __perFrame: number[] }).__perFrame);
@@ -350,15 +355,7 @@ describe('dashboard', () => {
     );
     lastTs = base + 5_000;
     const answers = await Promise.all(
-      requests.map(async (body) => {
-        const response = await fetch(`${server.url}/api/ingest`, {
-          method: 'POST',
-          headers: { authorization: 'Bearer demo-acme', 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
-        expect(response.status).toBe(200);
-        return { body, ids: ((await response.json()) as { ids: string[] }).ids };
-      }),
+      requests.map(async (body) => ({ body, ids: await postTelemetry(body) })),
     );
     // The newest event of every truck, whichever request carried it.
     const newest = new Map<string, string>();
@@ -369,9 +366,7 @@ describe('dashboard', () => {
       });
     }
     await waitFor(async () => {
-      const painted = await page.locator('truck-panel').evaluateAll((els) =>
-        Object.fromEntries(els.map((e) => [e.getAttribute('truck-id'), e.getAttribute('data-last-event')])),
-      );
+      const painted = await paintedEvents(page);
       return trucks.every((id) => painted[id] && compareEventIds(painted[id]!, newest.get(id)!) >= 0);
     }, 'every panel to paint its truck’s newest event');
 
