@@ -13,6 +13,8 @@ export interface FleetClientEventMap {
   /** An alert started or cleared (every tab gets every alert, whatever it subscribed to). */
   alert: Alert;
   'alert-acked': { alertId: string };
+  /** The hub chose this window to notify a new alert (one window per alert; notifications.ts). */
+  notify: { alert: Alert; truckName: string };
   prefs: Prefs;
   /** The session ended; the UI goes back to /login. */
   'logged-out': { reason: 'logout' | 'expired' };

@@ -268,6 +268,8 @@ export class FleetClient implements FleetClientApi {
       case 'alert-acked':
         this.ackedAlerts.add(message.alertId);
         return this._emit('alert-acked', { alertId: message.alertId });
+      case 'notify':
+        return this._emit('notify', { alert: message.alert, truckName: message.truckName });
       case 'logged-out':
         this.ready = false;
         return this._emit('logged-out', { reason: message.reason });

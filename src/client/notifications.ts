@@ -1,17 +1,11 @@
 /**
- * Alerts as system notifications: one per alert across every tab and window, tagged with the
- * alert id, and only once the operator allowed them from the button in the app.
+ * Alerts as system notifications, once the operator allowed them from the button in the app. The
+ * hub picks one tab for each new alert (hub.ts `_notify`), so there is one notification per alert
+ * however many tabs and windows are open; its tag is the alert id.
  */
 import type { Alert } from '../shared/fleet';
 import type { FleetClientApi } from './api';
 import { Emitter } from './emitter';
-
-/** localStorage key of the alert ids already notified in this browser (shared by every tab). */
-const NOTIFIED_KEY = 'fleetwire:notified-alerts';
-/** Ids remembered; alerts older than the last 500 will not come again. */
-const NOTIFIED_MAX = 500;
-/** Web Lock that makes "was it shown? then show it" one step across tabs. */
-const NOTIFY_LOCK = 'fleetwire-notify';
 
 /** Whether notifications can be shown, and whether the operator allowed them. */
 export type NotifyPermission = NotificationPermission | 'unsupported';
@@ -37,54 +31,29 @@ export class AlertNotifications extends Emitter<NotifyEventMap> {
     return result;
   }
 
-  /** Notifies every alert the client hears from now on; returns the function that stops. */
+  /** Shows the alerts the hub gives this window from now on; returns the function that stops. */
   watch(client: FleetClientApi): () => void {
-    return client.addEventListener('alert', (alert) => {
-      if (alert.state !== 'active' || this.permission !== 'granted') return;
-      this._show(client, alert).catch((error: unknown) => {
+    return client.addEventListener('notify', ({ alert, truckName }) => {
+      // Not allowed when the alert came: it is never notified after the fact.
+      if (this.permission !== 'granted') return;
+      this._show(alert, truckName).catch((error: unknown) => {
         console.error('fleetwire: could not show a notification for alert', alert.id, error);
       });
     });
   }
 
-  private async _show(client: FleetClientApi, alert: Alert): Promise<void> {
+  private async _show(alert: Alert, truckName: string): Promise<void> {
     const registration = await navigator.serviceWorker.getRegistration();
     if (!registration) return;
-    // Every tab hears every alert: the lock and the shared list let exactly one of them show it,
-    // and the tag collapses it with any notification of the same alert the browser still shows.
-    await navigator.locks.request(NOTIFY_LOCK, async () => {
-      const notified = readNotified();
-      if (notified.includes(alert.id)) return;
-      const truck = client.trucks.get(alert.truckId)?.name ?? alert.truckId;
-      await registration.showNotification(`${alert.severity === 'critical' ? 'Critical' : 'Warning'}: ${truck}`, {
-        tag: alert.id,
-        body: alert.message,
-        icon: '/icons/icon-192.png',
-        badge: '/icons/icon-192.png',
-        timestamp: alert.startedAt,
-        requireInteraction: alert.severity === 'critical',
-        data: { url: `/trucks/${encodeURIComponent(alert.truckId)}` },
-      } as NotificationOptions);
-      writeNotified([...notified, alert.id].slice(-NOTIFIED_MAX));
-    });
-  }
-}
-
-function readNotified(): string[] {
-  try {
-    const parsed: unknown = JSON.parse(localStorage.getItem(NOTIFIED_KEY) ?? '[]');
-    return Array.isArray(parsed) ? parsed.filter((v): v is string => typeof v === 'string') : [];
-  } catch {
-    // Unreadable or disabled storage: at worst an alert is notified again, collapsed by its tag.
-    return [];
-  }
-}
-
-function writeNotified(ids: string[]): void {
-  try {
-    localStorage.setItem(NOTIFIED_KEY, JSON.stringify(ids));
-  } catch {
-    // Full or disabled storage: the tag still collapses repeats the browser shows.
+    await registration.showNotification(`${alert.severity === 'critical' ? 'Critical' : 'Warning'}: ${truckName}`, {
+      tag: alert.id,
+      body: alert.message,
+      icon: '/icons/icon-192.png',
+      badge: '/icons/icon-192.png',
+      timestamp: alert.startedAt,
+      requireInteraction: alert.severity === 'critical',
+      data: { url: `/trucks/${encodeURIComponent(alert.truckId)}` },
+    } as NotificationOptions);
   }
 }
 

@@ -4,7 +4,7 @@
  * (leader.ts) host the same class with their own links.
  */
 import { compareEventIds, type StreamEvent, type StreamEventType } from '../shared/events';
-import { sameOperator, type FleetSnapshot, type Me, type Telemetry, type TruckSnapshot } from '../shared/fleet';
+import { sameOperator, type Alert, type FleetSnapshot, type Me, type Telemetry, type TruckSnapshot } from '../shared/fleet';
 import {
   DEFAULT_PREFS,
   type Diagnostics,
@@ -757,6 +757,31 @@ export class FleetHub {
       }
     }
     if (everyone.length > 0) this._postBatch(everyone, events);
+    for (const event of events) {
+      if (event.type === 'alert' && event.data.state === 'active') this._notify(event.data);
+    }
+  }
+
+  /**
+   * A new alert becomes one system notification: the hub hears it once, so it asks one tab to show
+   * it. Tabs cannot agree among themselves: localStorage is not consistent across processes, so even
+   * behind a Web Lock two of them showed the same alert. The tab chosen is one keeping up, so the
+   * notification is not held behind a backlog.
+   */
+  private _notify(alert: Alert): void {
+    let chosen: Tab | null = null;
+    let chosenLag = Infinity;
+    for (const tab of this._tabs.values()) {
+      if (!tab.helloed) continue;
+      const lag = tab.inflight.size + (tab.queue.length > 0 || tab.needsResync ? MAX_INFLIGHT_BATCHES : 0);
+      if (lag < chosenLag) {
+        chosen = tab;
+        chosenLag = lag;
+      }
+    }
+    // Named here: the chosen tab may show another truck, and only the hub holds every truck.
+    const truckName = this._fleet.trucks.get(alert.truckId)?.name ?? alert.truckId;
+    chosen?.link.post({ type: 'notify', alert, truckName });
   }
 
   private _wants(tab: Tab, event: StreamEvent): boolean {

@@ -123,6 +123,11 @@ export interface HubToTabMap {
   status: { status: StreamStatus };
   prefs: { prefs: Prefs };
   'alert-acked': { alertId: string };
+  /**
+   * Show this new alert as a system notification. The hub sees each alert once and sends this to
+   * one tab only, so the operator gets one notification however many windows are open.
+   */
+  notify: { alert: Alert; truckName: string };
   /** The session ended: `logout` (any tab logged out; the database is gone) or `expired`. */
   'logged-out': { reason: 'logout' | 'expired' };
   reply:

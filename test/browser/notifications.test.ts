@@ -2,7 +2,8 @@
 // button, then exactly one per alert however many tabs hear it, tagged with the alert id.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { eventually, launchProfile, logIn, type Profile } from '../support/browser';
+import { compareEventIds } from '../../src/shared/events';
+import { client, eventually, launchProfile, logIn, type Profile } from '../support/browser';
 import { ingest, startServer, type RunningServer } from '../support/server';
 
 const WAIT_MS = 30_000;
@@ -56,31 +57,32 @@ async function shown(page: Page): Promise<string[]> {
   });
 }
 
-/** A page's side of notifying: permission, the ids it believes notified, the lock, what is shown. */
+/** A page's side of notifying: permission, the alerts it knows, the notifications shown. */
 async function notifyState() {
   const registration = await navigator.serviceWorker.getRegistration();
   return {
     url: location.pathname,
     permission: Notification.permission,
-    notified: localStorage.getItem('fleetwire:notified-alerts'),
-    locks: await navigator.locks.query(),
     shown: registration ? (await registration.getNotifications()).map((n) => n.tag) : 'no registration',
     alerts: [...(window.fleetwire?.activeAlerts.keys() ?? [])],
   };
 }
 
-/** Counts the app's showNotification calls per tag, across tabs: the browser collapses repeats of a tag, so its list alone cannot tell one call from three. */
-function countShowNotification(): void {
+/**
+ * Has every showNotification call say so on the console: the browser collapses repeats of a tag,
+ * so its list alone cannot tell one call from three.
+ */
+function reportShowNotification(): void {
   const show = ServiceWorkerRegistration.prototype.showNotification;
   ServiceWorkerRegistration.prototype.showNotification = function (title, options) {
-    const key = `test:show-calls:${options?.tag ?? ''}`;
-    localStorage.setItem(key, String(Number(localStorage.getItem(key) ?? 0) + 1));
+    console.debug(`showNotification ${options?.tag ?? ''}`);
     return show.call(this, title, options);
   };
 }
 
-function showCalls(page: Page, tag: string): Promise<number> {
-  return page.evaluate((key) => Number(localStorage.getItem(key) ?? 0), `test:show-calls:${tag}`);
+/** showNotification calls of any tab for a tag. */
+function showCalls(tag: string): number {
+  return consoleLines.filter((line) => line.endsWith(`debug: showNotification ${tag}`)).length;
 }
 
 /**
@@ -108,7 +110,7 @@ function watchShown(page: Page) {
 
 beforeAll(async () => {
   server = await startServer();
-  profile = await launchProfile({ initScript: countShowNotification });
+  profile = await launchProfile({ initScript: reportShowNotification });
   await logIn(profile.context, server.url, 'ana');
 });
 
@@ -121,7 +123,8 @@ describe('alert notifications', () => {
   it('shows none until allowed from the button, then one per alert across every tab', async () => {
     const pages = [await open('/'), await open('/'), await open('/trucks/acme-09')];
 
-    const before = await speeding('acme-08', pages.slice(0, 2));
+    // Every tab hears every alert: all must have heard this one before notifications are allowed.
+    const before = await speeding('acme-08', pages);
     expect(await shown(pages[0]!)).not.toContain(before);
 
     await profile.context.grantPermissions(['notifications'], { origin: server.url });
@@ -138,10 +141,19 @@ describe('alert notifications', () => {
       },
     );
     await watch.stop();
+    // A later event reached every tab: any other tab asked to show the alert has done so by now.
+    const [later] = await ingest(server.url, 'demo-acme', [{ truckId: 'acme-09', ts: Date.now() + 2_000, lat: 51.92, lon: 4.5, speedKph: 60, headingDeg: 90 }]);
+    for (const page of pages) {
+      await eventually(
+        async () => compareEventIds((await client(page, (f) => f.lastEventId)) ?? '0-0', later!) >= 0,
+        `${page.url()} to have ${later}`,
+        WAIT_MS,
+      );
+    }
     // Three tabs heard the alert; one of them showed it, once.
-    expect(await showCalls(pages[2]!, after)).toBe(1);
+    expect(showCalls(after)).toBe(1);
     // Alerts from before the operator allowed notifications are not notified after the fact.
-    expect(await showCalls(pages[2]!, before)).toBe(0);
+    expect(showCalls(before)).toBe(0);
     expect(watch.samples.flat()).not.toContain(before);
   });
 });

@@ -164,6 +164,33 @@ describe('fleet hub core', () => {
     expect(all.tab.of('events')).toHaveLength(1);
   });
 
+  it('asks exactly one tab to notify a new alert, one that keeps up, and never a cleared one', async () => {
+    const r = rig();
+    const behind = await r.connect(null);
+    const others = [await r.connect(['t1']), await r.connect(null)];
+    r.stream.handlers?.onOpen();
+    // The first tab stops acknowledging and falls MAX_INFLIGHT_BATCHES behind.
+    for (let i = 0; i < MAX_INFLIGHT_BATCHES; i += 1) {
+      r.stream.telemetry(telemetry('t1', i));
+      await vi.advanceTimersByTimeAsync(0);
+      for (const { tab, send } of others) for (const m of tab.of('events')) send({ type: 'ack', batch: m.batch });
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    r.stream.alert('t2');
+    await vi.advanceTimersByTimeAsync(0);
+    const asked = [behind, ...others].flatMap(({ tab }) => tab.of('notify'));
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.alert.id).toBe('t2:speeding:1');
+    // Named by the hub, which holds every truck: the tab asked may show only t1.
+    expect(asked[0]?.truckName).toBe('t2');
+    expect(behind.tab.of('notify')).toHaveLength(0);
+
+    const cleared = { id: 't2:speeding:1', truckId: 't2', kind: 'speeding', severity: 'warning', state: 'cleared', startedAt: 1, message: 'ok' };
+    r.stream.handlers?.onEvent('alert', `${EPOCH}-${++r.stream.seq}`, JSON.stringify(cleared));
+    await vi.advanceTimersByTimeAsync(0);
+    expect([behind, ...others].flatMap(({ tab }) => tab.of('notify'))).toHaveLength(1);
+  });
+
   it('drops events it already has when a stream replays them', async () => {
     const r = rig();
     const { tab } = await r.connect();
