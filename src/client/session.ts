@@ -6,6 +6,8 @@ import { sameOperator, type Me } from '../shared/fleet';
 import { databaseName } from '../store/index';
 import { forgetSavedViews } from './stored-view';
 
+/** localStorage key of alert ids notified, written by builds before the hub chose the tab. */
+const LEGACY_NOTIFIED_KEY = 'fleetwire:notified-alerts';
 /** localStorage key of the last user who logged in on this browser, so the app opens offline. */
 export const LAST_USER_KEY = 'fleetwire:last-user';
 
@@ -105,6 +107,8 @@ export function forgetUser(): void {
   forgetSavedViews();
   try {
     localStorage.removeItem(LAST_USER_KEY);
+    // Alert ids an earlier build kept to deduplicate notifications across tabs (the hub does now).
+    localStorage.removeItem(LEGACY_NOTIFIED_KEY);
   } catch {
     // Storage can be disabled by policy; then there is nothing remembered to forget.
   }

@@ -327,6 +327,8 @@ describe('tenant isolation', () => {
     const page = await open(p.context, '/');
     const ids = await ingest('demo-acme', [{ truckId: 'acme-09', driverId: 'acme-secret-driver' }]);
     await waitForPainted(page, 'acme-09', ids[0]!);
+    // What an earlier build left: the ids of the alerts it notified.
+    await page.evaluate(() => localStorage.setItem('fleetwire:notified-alerts', JSON.stringify(['acme-09:speeding:1'])));
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL(/\/login/, { timeout: WAIT_MS });
     await loginThroughForm(page, 'bo');
@@ -339,5 +341,6 @@ describe('tenant isolation', () => {
     expect(await dumpDatabase(page, 'fleetwire:globex:bo')).not.toContain('acme');
     expect(await client(page, (f) => JSON.stringify([...f.trucks.values()]))).not.toContain('acme');
     expect(await allText(page)).not.toMatch(/acme/i);
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }))).not.toMatch(/acme/i);
   });
 });
