@@ -79,12 +79,16 @@ export class MemoryStorage implements HubStorage {
   }
 
   async append(batch: AppendBatch): Promise<void> {
+    const stored = this._meta.lastEventId ?? null;
+    // Wholly older than what is held (its trucks too): nothing to add, and nothing to move back.
+    if (stored && compareEventIds(batch.lastEventId, stored) < 0) return;
     for (const event of batch.events) {
+      // Idempotent like the IndexedDB store, whose key is the event id: an event already held is
+      // not kept twice. Batches come in stream order, and a seed holds everything up to its id, so
+      // a flush queued before IndexedDB failed adds only what the seed did not have.
+      if (stored && compareEventIds(event.id, stored) <= 0) continue;
       if (event.type === 'telemetry') {
         const list = this._telemetry.get(event.data.truckId) ?? [];
-        // Idempotent like the IndexedDB store, whose key is the event id: a replayed event is not kept twice.
-        const last = list[list.length - 1];
-        if (last && compareEventIds(event.id, last.id) <= 0) continue;
         list.push({ id: event.id, t: event.data });
         if (list.length > MAX_EVENTS_PER_TRUCK) list.splice(0, list.length - MAX_EVENTS_PER_TRUCK);
         this._telemetry.set(event.data.truckId, list);

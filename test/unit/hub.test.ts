@@ -1,6 +1,6 @@
 // The hub core with in-memory links and a scripted stream: fan-out, filtering, backpressure, resume.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FleetHub, MAX_INFLIGHT_BATCHES, MAX_QUEUED_EVENTS, type HubEnvironment, type TabLink } from '../../src/hub/hub';
+import { FleetHub, MAX_INFLIGHT_BATCHES, MAX_QUEUED_EVENTS, PERSIST_DELAY_MS, type HubEnvironment, type TabLink } from '../../src/hub/hub';
 import { MemoryStorage, type HubStorage } from '../../src/hub/storage';
 import type { StreamHandlers } from '../../src/hub/stream';
 import type { FleetSnapshot, Me, Telemetry, TruckSnapshot } from '../../src/shared/fleet';
@@ -354,6 +354,47 @@ describe('fleet hub core', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(b.tab.of('prefs').at(-1)?.prefs).toEqual({ distance: 'mi', temperature: 'F' });
     expect(b.tab.of('alert-acked').at(-1)?.alertId).toBe('x');
+  });
+
+  it('keeps each event once when storage fills while later writes wait their turn', async () => {
+    // Stands in for IndexedDB: once full, a write fails after a while, as a disk write does.
+    const inner = new MemoryStorage();
+    let full = false;
+    let failWrite: () => void = () => undefined;
+    const filling: HubStorage = {
+      mode: 'indexeddb',
+      load: (n) => inner.load(n),
+      append: (batch) =>
+        full ? new Promise((_, reject) => (failWrite = () => reject(new DOMException('full', 'QuotaExceededError')))) : inner.append(batch),
+      replace: (snapshot) => inner.replace(snapshot),
+      history: (truckId, since) => inner.history(truckId, since),
+      setMeta: (key, value) => inner.setMeta(key, value),
+      countEvents: () => inner.countEvents(),
+      prune: async () => undefined,
+      destroy: () => inner.destroy(),
+      close: () => undefined,
+    };
+    const r = rig({ storage: filling });
+    const { tab, send } = await r.connect();
+    r.stream.handlers?.onOpen();
+    r.stream.telemetry(telemetry('t1', 1));
+    await vi.advanceTimersByTimeAsync(PERSIST_DELAY_MS);
+    full = true;
+    // The first flush hangs on the full disk; the next one queues behind it.
+    r.stream.telemetry(telemetry('t1', 2));
+    await vi.advanceTimersByTimeAsync(PERSIST_DELAY_MS);
+    r.stream.telemetry(telemetry('t1', 3));
+    await vi.advanceTimersByTimeAsync(PERSIST_DELAY_MS);
+    // The write fails, and so does its retry after pruning: the hub goes on in memory.
+    failWrite();
+    await vi.advanceTimersByTimeAsync(0);
+    failWrite();
+    r.stream.telemetry(telemetry('t1', 4));
+    send({ type: 'call', requestId: 'h', name: 'history', args: { truckId: 't1', since: 0 } });
+    await vi.advanceTimersByTimeAsync(PERSIST_DELAY_MS);
+    const history = tab.of('reply').find((m) => m.requestId === 'h');
+    expect(history?.ok && (history.result as Telemetry[]).map((t) => t.ts)).toEqual([1, 2, 3, 4]);
+    expect(tab.of('status').at(-1)?.status.storage).toBe('memory');
   });
 
   it('answers history and diagnostics calls', async () => {
