@@ -696,6 +696,7 @@ export class FleetHub {
     const truckId = applyStreamEvent(this._fleet, event, this._copied);
     if (truckId) this._dirty.add(truckId);
     if (event.type === 'telemetry') this._newestTelemetryTs = Math.max(this._newestTelemetryTs ?? 0, event.data.ts);
+    else if (event.type === 'alert' && event.data.state === 'active') this._notify(event.data);
     this._fanout.push(event);
     this._pending.push(event);
     this._fanoutTimer ??= setTimeout(() => this._flushFanout(), FANOUT_DELAY_MS);
@@ -757,9 +758,6 @@ export class FleetHub {
       }
     }
     if (everyone.length > 0) this._postBatch(everyone, events);
-    for (const event of events) {
-      if (event.type === 'alert' && event.data.state === 'active') this._notify(event.data);
-    }
   }
 
   /**

@@ -54,7 +54,7 @@ export class MemoryStorage implements HubStorage {
   readonly mode = 'memory' as const;
   private _meta: Partial<MetaMap> = {};
   private _trucks = new Map<string, TruckSnapshot>();
-  private _telemetry = new Map<string, { id: string; t: Telemetry }[]>();
+  private _telemetry = new Map<string, Telemetry[]>();
   private _alerts: Alert[] = [];
 
   constructor(seed?: StoredState) {
@@ -62,12 +62,12 @@ export class MemoryStorage implements HubStorage {
     this._meta = { epoch: seed.epoch, lastEventId: seed.lastEventId, ackedAlerts: seed.ackedAlerts };
     if (seed.prefs) this._meta.prefs = seed.prefs;
     for (const t of seed.trucks) this._trucks.set(t.id, t);
-    for (const [id, list] of seed.recent) this._telemetry.set(id, list.map((t) => ({ id: '', t })));
+    for (const [id, list] of seed.recent) this._telemetry.set(id, [...list]);
   }
 
   async load(recentPerTruck: number): Promise<StoredState> {
     const recent = new Map<string, Telemetry[]>();
-    for (const [id, list] of this._telemetry) recent.set(id, list.slice(-recentPerTruck).map((e) => e.t));
+    for (const [id, list] of this._telemetry) recent.set(id, list.slice(-recentPerTruck));
     return {
       epoch: this._meta.epoch ?? null,
       lastEventId: this._meta.lastEventId ?? null,
@@ -89,7 +89,7 @@ export class MemoryStorage implements HubStorage {
       if (stored && compareEventIds(event.id, stored) <= 0) continue;
       if (event.type === 'telemetry') {
         const list = this._telemetry.get(event.data.truckId) ?? [];
-        list.push({ id: event.id, t: event.data });
+        list.push(event.data);
         if (list.length > MAX_EVENTS_PER_TRUCK) list.splice(0, list.length - MAX_EVENTS_PER_TRUCK);
         this._telemetry.set(event.data.truckId, list);
       } else if (event.type === 'alert') {
@@ -105,14 +105,14 @@ export class MemoryStorage implements HubStorage {
     this._telemetry = new Map();
     this._alerts = [];
     for (const t of snapshot.trucks) {
-      if (t.last) this._telemetry.set(t.id, [{ id: t.lastEventId ?? '', t: t.last }]);
+      if (t.last) this._telemetry.set(t.id, [t.last]);
     }
     this._meta.epoch = snapshot.epoch;
     this._meta.lastEventId = snapshot.lastEventId;
   }
 
   async history(truckId: string, since: number): Promise<Telemetry[]> {
-    return (this._telemetry.get(truckId) ?? []).map((e) => e.t).filter((t) => t.ts >= since);
+    return (this._telemetry.get(truckId) ?? []).filter((t) => t.ts >= since);
   }
 
   async setMeta<K extends keyof MetaMap>(key: K, value: MetaMap[K]): Promise<void> {
