@@ -19,8 +19,8 @@ import staticPlugin from './plugins/static';
 import streamPlugin from './plugins/stream';
 import { RedisAlertTracker } from './redis/alerts';
 import { REVOKE_SIGNAL, RedisRevocations } from './redis/sessions';
-import { RedisFleetStore } from './redis/store';
-import { MemoryFleetStore, type FleetStore } from './store';
+import { RedisLiveState } from './redis/live-state';
+import { MemoryLiveState, type LiveState } from './live-state';
 import { Broadcaster } from './stream/broadcaster';
 
 /** Knobs tests and the entry point use on top of the configuration. */
@@ -29,7 +29,7 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** A bus to use instead of the configured one (tests: a MemoryBus with a chosen epoch). */
   bus?: Bus;
-  store?: FleetStore;
+  store?: LiveState;
   /** Unsent bytes after which a stream client is cut (default MAX_BUFFERED_BYTES). */
   maxBufferedBytes?: number;
   /** Process metrics (CPU, memory, event loop) on /metrics; the real server turns them on. */
@@ -45,7 +45,7 @@ export interface AppOptions {
 /** The app plus the parts tests and the entry point reach for. */
 export interface FleetwireServices {
   bus: Bus;
-  store: FleetStore;
+  store: LiveState;
   ingestor: Ingestor;
   metrics: FleetwireMetrics;
   broadcaster: Broadcaster;
@@ -126,7 +126,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // With Redis, the fleet's state and the alert trackers live in Redis too: every instance answers alike.
   const redisBus = bus instanceof RedisBus ? bus : null;
   const store =
-    options.store ?? (redisBus ? new RedisFleetStore(redisBus.redis, redisBus.keys, config.redisUrl) : new MemoryFleetStore());
+    options.store ?? (redisBus ? new RedisLiveState(redisBus.redis, redisBus.keys, config.redisUrl) : new MemoryLiveState());
   // The store is a projection of the bus: it sees every event before any stream does.
   bus.tap((tenant, events) => store.apply(tenant, events));
   const metrics = new FleetwireMetrics({ processMetrics: options.processMetrics, tenants: config.demo ? [...DEMO_TENANTS] : [] });
@@ -153,7 +153,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     redisBus.onEpochChange(() => {
       // Redis lost its data: open streams hold ids of the lost history, so they end and resume with a
       // reset; the configured fleet is registered again.
-      if (store instanceof RedisFleetStore) store.forget();
+      if (store instanceof RedisLiveState) store.forget();
       broadcaster.endStreams();
       Promise.all(fleet.map((truck) => store.putTruck(truck.info))).catch((err: unknown) =>
         app.log.error({ err }, 'could not register the fleet again after Redis lost its data'),

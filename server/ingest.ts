@@ -4,13 +4,13 @@ import { PublishConflictError, type Bus, type BusEvent, type UnpublishedEvent } 
 import { HttpError } from './errors';
 import type { AlertTracker, AlertTransaction } from './alerts';
 import type { FleetwireMetrics } from './metrics';
-import type { FleetStore } from './store';
+import type { LiveState } from './live-state';
 import { parseTelemetryBody } from './telemetry';
 
 /** What the ingestor needs. */
 export interface IngestorDeps {
   bus: Bus;
-  store: FleetStore;
+  store: LiveState;
   metrics: FleetwireMetrics;
   alerts: AlertTracker | null;
   now?: () => number;

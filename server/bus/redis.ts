@@ -7,7 +7,7 @@ import { compareEventIds, parseEventId } from '../../src/shared/events';
 import { HttpError } from '../errors';
 import { redisKeys, type RedisKeys } from '../redis/keys';
 import { defineScripts, type FleetwireScripts } from '../redis/scripts';
-import { HISTORY_PER_TRUCK } from '../store';
+import { HISTORY_PER_TRUCK } from '../live-state';
 import {
   PublishConflictError,
   type Bus,

@@ -4,7 +4,7 @@ import type { TruckInfo } from '../../src/shared/fleet';
 import type { AlertTracker } from '../alerts';
 import type { Bus } from '../bus';
 import type { Ingestor } from '../ingest';
-import type { FleetStore } from '../store';
+import type { LiveState } from '../live-state';
 
 /** Sweep interval, ms: no-data alerts fire after minutes, so 5 s of lag is invisible. */
 export const ALERT_SWEEP_MS = 5_000;
@@ -13,7 +13,7 @@ export const ALERT_SWEEP_MS = 5_000;
 export interface AlertsPluginOptions {
   engine: AlertTracker;
   ingestor: Ingestor;
-  store: FleetStore;
+  store: LiveState;
   bus: Bus;
   sweepMs?: number;
 }

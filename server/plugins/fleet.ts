@@ -3,13 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { Bus } from '../bus';
 import { HttpError } from '../errors';
-import type { FleetStore } from '../store';
+import type { LiveState } from '../live-state';
 import type { Operator } from './auth';
 
 /** Options of the fleet plugin. */
 export interface FleetPluginOptions {
   bus: Bus;
-  store: FleetStore;
+  store: LiveState;
 }
 
 /** How far back `history` goes when `since` is not given: one hour. */

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { Bus } from '../bus';
 import type { FleetwireMetrics } from '../metrics';
-import type { FleetStore } from '../store';
+import type { LiveState } from '../live-state';
 import type { Broadcaster } from '../stream/broadcaster';
 import { resetFrame, retryFrame } from '../stream/sse';
 import type { Operator } from './auth';
@@ -17,7 +17,7 @@ export const RETRY_MS = 3_000;
 /** Options of the stream plugin. */
 export interface StreamPluginOptions {
   bus: Bus;
-  store: FleetStore;
+  store: LiveState;
   metrics: FleetwireMetrics;
   broadcaster: Broadcaster;
 }

@@ -79,6 +79,8 @@ export interface TruckInfo {
   plate: string;
   driver: Driver | null;
   transfer: Transfer | null;
+  /** °C the truck's reefer unit is set to when it has one (a transfer's reefer cargo says its own). */
+  reeferSetpointC?: number;
 }
 
 /** A truck as `/api/fleet` and a `reset` event give it: identity, transfer, last state, active alerts. */
@@ -101,6 +103,8 @@ export interface FleetSnapshot {
 export interface Me {
   username: string;
   tenant: string;
+  /** What the operator may do: `viewer` watches, `operator` also acknowledges alerts, `admin` also manages the tenant. */
+  role?: 'admin' | 'operator' | 'viewer';
 }
 
 /** Whether two logins are the same operator: one username in one tenant. */

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Alert, FleetSnapshot, Telemetry, TruckInfo, TruckSnapshot } from '../../src/shared/fleet';
 import type { BusEvent } from '../bus';
 import { RedisUnavailableError } from '../bus/redis';
-import type { FleetStore } from '../store';
+import type { LiveState } from '../live-state';
 import type { RedisKeys } from './keys';
 
 /** Splits `<a>|<b>|<rest>` (rest may contain `|`). */
@@ -24,8 +24,8 @@ function splitRecord(value: string, parts: 2 | 3): string[] {
   return out;
 }
 
-/** A FleetStore whose state lives in Redis; truck identities are cached here for ingest's lookups. */
-export class RedisFleetStore implements FleetStore {
+/** A LiveState whose state lives in Redis; truck identities are cached here for ingest's lookups. */
+export class RedisLiveState implements LiveState {
   /**
    * Truck identities by id. Ingest looks up every sample's truck; a round trip each would cost more
    * than the publish. Kept current by `truck` events from the read loop (every instance sees them)

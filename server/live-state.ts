@@ -9,7 +9,7 @@ import type { BusEvent } from './bus';
 export const HISTORY_PER_TRUCK = 2_000;
 
 /** Where the server keeps the fleet's state; a Redis-backed store can replace the memory one. */
-export interface FleetStore {
+export interface LiveState {
   /** Registers (or replaces) a truck's identity; used at start, before any event exists. */
   putTruck(info: TruckInfo): Promise<void>;
   /** A truck by id, whatever its tenant; undefined when unknown. */
@@ -31,8 +31,8 @@ interface TruckState {
   alerts: Map<string, Alert>;
 }
 
-/** The in-process FleetStore. Everything is synchronous, so a snapshot is always self-consistent. */
-export class MemoryFleetStore implements FleetStore {
+/** The in-process LiveState. Everything is synchronous, so a snapshot is always self-consistent. */
+export class MemoryLiveState implements LiveState {
   private readonly trucksById = new Map<string, TruckState>();
   private readonly lastIdByTenant = new Map<string, string>();
 

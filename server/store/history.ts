@@ -1,0 +1,244 @@
+/**
+ * Telemetry history in the database: written in batches (one INSERT of many rows per round trip,
+ * the next batch gathering while one is in flight), read per truck and time range, kept for
+ * FLEETWIRE_HISTORY_DAYS in one partition per UTC day, so retention drops whole days.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Telemetry } from '../../src/shared/fleet';
+import type { Schema } from './schema';
+
+/** One UTC day, ms. */
+const DAY_MS = 86_400_000;
+/** Days of partitions made ahead of today, so a day never starts without its partition. */
+const DAYS_AHEAD = 2;
+/** Most rows one INSERT carries. */
+export const HISTORY_BATCH_ROWS = 5_000;
+/** Pause before a failed batch is tried again, ms (the database is restarting, or unreachable). */
+const RETRY_MS = 1_000;
+/** How often partitions are created ahead and dropped behind, ms. */
+const MAINTENANCE_MS = 60 * 60_000;
+
+/** One accepted sample, with the id the bus gave it. */
+export interface HistoryRow {
+  tenant: string;
+  eventId: string;
+  telemetry: Telemetry;
+}
+
+/** What the writer reports (logs and metrics). */
+export interface HistoryEvents {
+  onWritten?(rows: number, ms: number): void;
+  onSkipped?(rows: number, why: string): void;
+  onError?(err: unknown, pendingRows: number): void;
+}
+
+/** Options of the history writer. */
+export interface HistoryOptions {
+  /** Days of history kept. */
+  days: number;
+  /** Rows waiting to be written past which `full` is true (ingest answers 503 then). */
+  maxPending: number;
+  now?: () => number;
+  events?: HistoryEvents;
+}
+
+function dayStart(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}
+
+function partitionName(day: number): string {
+  return `telemetry_${new Date(day).toISOString().slice(0, 10).replace(/-/g, '')}`;
+}
+
+/** Days [first, last) the partitions cover at `now`. */
+export function partitionRange(now: number, days: number): { first: number; end: number } {
+  const today = dayStart(now);
+  return { first: today - days * DAY_MS, end: today + (DAYS_AHEAD + 1) * DAY_MS };
+}
+
+/**
+ * Makes the partitions from `days` ago to DAYS_AHEAD ahead and drops older ones. Under an advisory
+ * lock, so instances starting together do not race on CREATE TABLE.
+ */
+export async function maintainPartitions(db: Kysely<Schema>, now: number, days: number): Promise<{ created: number; dropped: string[] }> {
+  const { first, end } = partitionRange(now, days);
+  return db.transaction().execute(async (tx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('fleetwire.telemetry.partitions'))`.execute(tx);
+    const existing = await sql<{ name: string }>`
+      select c.relname as name from pg_inherits i
+      join pg_class c on c.oid = i.inhrelid
+      join pg_class p on p.oid = i.inhparent
+      where p.relname = 'telemetry'`.execute(tx);
+    const names = new Set(existing.rows.map((r) => r.name));
+    let created = 0;
+    for (let day = first; day < end; day += DAY_MS) {
+      const name = partitionName(day);
+      if (names.has(name)) continue;
+      const from = new Date(day).toISOString();
+      const to = new Date(day + DAY_MS).toISOString();
+      await sql`create table ${sql.id(name)} partition of telemetry for values from (${sql.lit(from)}) to (${sql.lit(to)})`.execute(tx);
+      created++;
+    }
+    const dropped: string[] = [];
+    for (const name of names) {
+      const m = /^telemetry_(\d{4})(\d{2})(\d{2})$/.exec(name);
+      if (!m) continue;
+      if (Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) < first) {
+        await sql`drop table ${sql.id(name)}`.execute(tx);
+        dropped.push(name);
+      }
+    }
+    return { created, dropped };
+  });
+}
+
+/** Writes accepted telemetry to the database in batches; `append` never waits for the database. */
+export class HistoryWriter {
+  private pending: HistoryRow[] = [];
+  private writing: Promise<void> | null = null;
+  private readonly now: () => number;
+  private maintenance: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** Resolvers waiting for everything appended before them to be written. */
+  private waiters: { through: number; resolve: () => void }[] = [];
+  private appended = 0;
+  private written = 0;
+
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly options: HistoryOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Creates today's partitions and starts the hourly maintenance. */
+  async start(): Promise<void> {
+    await maintainPartitions(this.db, this.now(), this.options.days);
+    this.maintenance = setInterval(() => {
+      maintainPartitions(this.db, this.now(), this.options.days).catch((err: unknown) => this.options.events?.onError?.(err, this.pending.length));
+    }, MAINTENANCE_MS);
+    this.maintenance.unref();
+  }
+
+  /** True while so many rows wait that new telemetry should be refused (503) rather than piled up. */
+  get full(): boolean {
+    return this.pending.length >= this.options.maxPending;
+  }
+
+  /** Rows accepted but not yet written. */
+  get backlog(): number {
+    return this.pending.length;
+  }
+
+  /** Queues rows; they are written within one round trip of the batch in flight. */
+  append(rows: readonly HistoryRow[]): void {
+    if (rows.length === 0) return;
+    for (const row of rows) this.pending.push(row);
+    this.appended += rows.length;
+    this.writing ??= this.drain();
+  }
+
+  /** Resolves when every row appended before this call is written (a read after a write sees it). */
+  settled(): Promise<void> {
+    if (this.written >= this.appended) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ through: this.appended, resolve }));
+  }
+
+  /** Writes what is queued and stops; rows that cannot be written by `timeoutMs` are reported lost. */
+  async close(timeoutMs = 5_000): Promise<void> {
+    if (this.maintenance) clearInterval(this.maintenance);
+    const done = this.settled();
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+    if ((await Promise.race([done, timer])) === 'timeout') {
+      this.options.events?.onSkipped?.(this.pending.length, 'the database did not take them before shutdown');
+    }
+    this.closed = true;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0 && !this.closed) {
+      const batch = this.pending.slice(0, HISTORY_BATCH_ROWS);
+      const started = performance.now();
+      try {
+        await this.write(batch);
+      } catch (err) {
+        this.options.events?.onError?.(err, this.pending.length);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
+        continue;
+      }
+      this.pending.splice(0, batch.length);
+      this.written += batch.length;
+      this.options.events?.onWritten?.(batch.length, performance.now() - started);
+      this.waiters = this.waiters.filter((w) => {
+        if (w.through > this.written) return true;
+        w.resolve();
+        return false;
+      });
+    }
+    this.writing = null;
+  }
+
+  private async write(batch: readonly HistoryRow[]): Promise<void> {
+    const { first, end } = partitionRange(this.now(), this.options.days);
+    const rows = [];
+    let skipped = 0;
+    for (const r of batch) {
+      // Older than retention (it would be dropped at once) or past the partitions made so far.
+      if (r.telemetry.ts < first || r.telemetry.ts >= end) skipped++;
+      else rows.push({ tenant: r.tenant, truck_id: r.telemetry.truckId, ts: new Date(r.telemetry.ts).toISOString(), event_id: r.eventId, data: r.telemetry });
+    }
+    if (skipped > 0) this.options.events?.onSkipped?.(skipped, `their ts is outside the ${this.options.days} days of history kept`);
+    if (rows.length === 0) return;
+    // One parameter for the whole batch: the same statement on PGlite and node-postgres, no per-row round trip.
+    const json = JSON.stringify(rows);
+    await this.db.transaction().execute(async (tx) => {
+      await sql`
+        insert into telemetry (tenant, truck_id, ts, event_id, data)
+        select tenant, truck_id, ts, event_id, data
+        from jsonb_to_recordset(${json}::jsonb) as r(tenant text, truck_id text, ts timestamptz, event_id text, data jsonb)`.execute(tx);
+      await sql`
+        insert into truck_last (tenant, truck_id, ts, event_id, data)
+        select distinct on (tenant, truck_id) tenant, truck_id, ts, event_id, data
+        from jsonb_to_recordset(${json}::jsonb) as r(tenant text, truck_id text, ts timestamptz, event_id text, data jsonb)
+        order by tenant, truck_id, ts desc
+        on conflict (tenant, truck_id) do update
+          set ts = excluded.ts, event_id = excluded.event_id, data = excluded.data
+          where truck_last.ts <= excluded.ts`.execute(tx);
+    });
+  }
+}
+
+/** A range of one truck's history. */
+export interface HistoryQuery {
+  tenant: string;
+  truckId: string;
+  /** Epoch ms, inclusive. */
+  since: number;
+  /** Epoch ms, exclusive. */
+  until: number;
+  limit: number;
+}
+
+/** One truck's telemetry in [since, until), oldest first, at most `limit` samples. */
+export async function readHistory(db: Kysely<Schema>, q: HistoryQuery): Promise<Telemetry[]> {
+  const rows = await db
+    .selectFrom('telemetry')
+    .select('data')
+    .where('tenant', '=', q.tenant)
+    .where('truck_id', '=', q.truckId)
+    .where('ts', '>=', new Date(q.since))
+    .where('ts', '<', new Date(q.until))
+    .orderBy('ts')
+    .orderBy('event_id')
+    .limit(q.limit)
+    .execute();
+  return rows.map((r) => r.data as unknown as Telemetry);
+}
+
+/** The newest stored sample of every truck (of one tenant, or all), with its event id. */
+export async function lastSamples(db: Kysely<Schema>, tenant?: string): Promise<{ tenant: string; eventId: string; telemetry: Telemetry }[]> {
+  let query = db.selectFrom('truck_last').select(['tenant', 'event_id', 'data']);
+  if (tenant !== undefined) query = query.where('tenant', '=', tenant);
+  const rows = await query.execute();
+  return rows.map((r) => ({ tenant: r.tenant, eventId: r.event_id, telemetry: r.data as unknown as Telemetry }));
+}
