@@ -90,12 +90,13 @@ export async function addOperator(
 /** Removes an operator; not_found when there is none. */
 export async function removeOperator(db: Kysely<Schema>, actor: Actor, tenant: string, username: string): Promise<void> {
   await requireTenant(db, tenant);
-  const removed = await adminChange(db, { tenant, actor, action: 'operator.remove', target: username, notice: 'operators' }, (tx) =>
-    tx.deleteFrom('operators').where('tenant', '=', tenant).where('username', '=', username).executeTakeFirst(),
-  );
-  if (removed.numDeletedRows === 0n) {
-    throw new StoreError('not_found', `There is no operator "${username}" in tenant "${tenant}".`, 'username');
-  }
+  // Refused inside the transaction, so a miss rolls back its audit row and change notice.
+  await adminChange(db, { tenant, actor, action: 'operator.remove', target: username, notice: 'operators' }, async (tx) => {
+    const removed = await tx.deleteFrom('operators').where('tenant', '=', tenant).where('username', '=', username).executeTakeFirst();
+    if (removed.numDeletedRows === 0n) {
+      throw new StoreError('not_found', `There is no operator "${username}" in tenant "${tenant}".`, 'username');
+    }
+  });
 }
 
 /** Changes an operator's role and/or password; not_found when there is none. */
@@ -111,11 +112,12 @@ export async function updateOperator(
   await requireTenant(db, tenant);
   const passwordHash = password === undefined ? undefined : await hashPassword(password);
   const changed = [...(role !== undefined ? ['role'] : []), ...(password !== undefined ? ['password'] : [])];
+  // Refused inside the transaction, so a miss rolls back its audit row and change notice.
   const row = await adminChange(
     db,
     { tenant, actor, action: 'operator.update', target: username, details: { changed, ...(role ? { role } : {}) }, notice: 'operators' },
-    (tx) =>
-      tx
+    async (tx) => {
+      const updated = await tx
         .updateTable('operators')
         .set({
           updated_at: new Date(),
@@ -125,9 +127,11 @@ export async function updateOperator(
         .where('tenant', '=', tenant)
         .where('username', '=', username)
         .returning(['role', 'created_at'])
-        .executeTakeFirst(),
+        .executeTakeFirst();
+      if (!updated) throw new StoreError('not_found', `There is no operator "${username}" in tenant "${tenant}".`, 'username');
+      return updated;
+    },
   );
-  if (!row) throw new StoreError('not_found', `There is no operator "${username}" in tenant "${tenant}".`, 'username');
   return { tenant, username, role: row.role, createdAt: row.created_at.getTime() };
 }
 

@@ -92,17 +92,18 @@ export async function revokeDeviceKey(db: Kysely<Schema>, actor: Actor, tenant: 
   if (prefix.length !== KEY_PREFIX_LENGTH) {
     throw new StoreError('invalid', `A key is named by its first ${KEY_PREFIX_LENGTH} characters; "${prefix}" has ${prefix.length}.`, 'prefix');
   }
-  const row = await adminChange(db, { tenant, actor, action: 'device-key.revoke', target: prefix, notice: 'keys' }, (tx) =>
-    tx
+  // Refused inside the transaction, so a miss rolls back its audit row and change notice.
+  await adminChange(db, { tenant, actor, action: 'device-key.revoke', target: prefix, notice: 'keys' }, async (tx) => {
+    const row = await tx
       .updateTable('device_keys')
       .set({ revoked_at: new Date() })
       .where('tenant', '=', tenant)
       .where('prefix', '=', prefix)
       .where('revoked_at', 'is', null)
       .returning('prefix')
-      .executeTakeFirst(),
-  );
-  if (!row) throw new StoreError('not_found', `Tenant "${tenant}" has no active device key "${prefix}…" (list them with device-key list ${tenant}).`, 'prefix');
+      .executeTakeFirst();
+    if (!row) throw new StoreError('not_found', `Tenant "${tenant}" has no active device key "${prefix}…" (list them with device-key list ${tenant}).`, 'prefix');
+  });
 }
 
 /** The tenant's keys, newest first, revoked ones included. */

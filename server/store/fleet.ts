@@ -84,11 +84,12 @@ export async function updateTruck(
   if (changes.plate !== undefined) checkText(changes.plate, 'plate');
   if (changes.reeferSetpointC !== undefined && changes.reeferSetpointC !== null) checkSetpoint(changes.reeferSetpointC);
   await requireTenant(db, tenant);
-  const row = await adminChange(
+  // Refused inside the transaction, so a miss rolls back its audit row and change notice.
+  await adminChange(
     db,
     { tenant, actor, action: 'truck.update', target: id, details: { changed: Object.keys(changes) }, notice: 'trucks' },
-    (tx) =>
-      tx
+    async (tx) => {
+      const row = await tx
         .updateTable('trucks')
         .set({
           updated_at: new Date(),
@@ -100,9 +101,10 @@ export async function updateTruck(
         .where('tenant', '=', tenant)
         .where('id', '=', id)
         .returning('id')
-        .executeTakeFirst(),
+        .executeTakeFirst();
+      if (!row) throw new StoreError('not_found', `There is no truck "${id}" in tenant "${tenant}".`, 'id');
+    },
   );
-  if (!row) throw new StoreError('not_found', `There is no truck "${id}" in tenant "${tenant}".`, 'id');
 }
 
 /**
