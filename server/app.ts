@@ -1,15 +1,17 @@
 /** Builds the fleetwire Fastify app from a configuration, without listening (tests build one per test). */
 import helmet from '@fastify/helmet';
+import type { TruckInfo } from '../src/shared/fleet';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { AlertEngine, type AlertTracker } from './alerts';
 import { RedisBus, createBus, type Bus } from './bus';
 import type { Config } from './config';
-import { DEMO_ACCOUNTS, DEMO_DEVICE_KEYS, DEMO_TENANTS, buildDemoFleet } from './demo/fleet';
+import { DEMO_ACCOUNTS, DEMO_DEVICE_KEYS, DEMO_TENANT_NAMES, DEMO_TENANTS, buildDemoFleet } from './demo/fleet';
 import { clientErrorResponse, describeError } from './errors';
 import { Ingestor } from './ingest';
 import { FleetwireMetrics } from './metrics';
 import alertsPlugin from './plugins/alerts';
-import authPlugin, { accountsFrom } from './plugins/auth';
+import adminPlugin from './plugins/admin';
+import authPlugin from './plugins/auth';
 import fleetPlugin from './plugins/fleet';
 import healthPlugin from './plugins/health';
 import ingestPlugin, { INGEST_BODY_LIMIT_BYTES } from './plugins/ingest';
@@ -21,6 +23,7 @@ import { RedisAlertTracker } from './redis/alerts';
 import { REVOKE_SIGNAL, RedisRevocations } from './redis/sessions';
 import { RedisLiveState } from './redis/live-state';
 import { MemoryLiveState, type LiveState } from './live-state';
+import { Directory, HistoryWriter, lastSamples, openDatabase, seedDemo, type Database } from './store';
 import { Broadcaster } from './stream/broadcaster';
 
 /** Knobs tests and the entry point use on top of the configuration. */
@@ -29,7 +32,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** A bus to use instead of the configured one (tests: a MemoryBus with a chosen epoch). */
   bus?: Bus;
-  store?: LiveState;
+  /** An open database to use instead of the configured one; the app does not close it. */
+  database?: Database;
   /** Unsent bytes after which a stream client is cut (default MAX_BUFFERED_BYTES). */
   maxBufferedBytes?: number;
   /** Process metrics (CPU, memory, event loop) on /metrics; the real server turns them on. */
@@ -45,7 +49,11 @@ export interface AppOptions {
 /** The app plus the parts tests and the entry point reach for. */
 export interface FleetwireServices {
   bus: Bus;
-  store: LiveState;
+  /** Live state of the fleet (last positions, active alerts) for snapshots. */
+  state: LiveState;
+  database: Database;
+  directory: Directory;
+  history: HistoryWriter;
   ingestor: Ingestor;
   metrics: FleetwireMetrics;
   broadcaster: Broadcaster;
@@ -120,19 +128,49 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Only JSON bodies are accepted; any other type is a 415 instead of a string handed to a route.
   app.removeContentTypeParser(['text/plain']);
 
+  const now = options.now ?? Date.now;
+  const database = options.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir }, 'server'));
+  if (!options.database) {
+    app.addHook('onClose', async function closeDatabase() {
+      await database.close();
+    });
+  }
+  const fleet = config.demo ? buildDemoFleet(now(), config.simTimeScale, config.demoTrucks) : [];
+  if (config.demo) {
+    await seedDemo(database.db, {
+      tenants: DEMO_TENANTS.map((id) => ({ id, name: DEMO_TENANT_NAMES[id] })),
+      operators: DEMO_ACCOUNTS,
+      keys: DEMO_DEVICE_KEYS,
+      trucks: fleet.map((t) => t.info),
+    });
+  }
+
   const bus = options.bus ?? createBus(config, app.log);
   // Redis: connect, read the epoch, start the read loop (throws naming REDIS_URL when unreachable).
   await bus.start?.();
-  // With Redis, the fleet's state and the alert trackers live in Redis too: every instance answers alike.
+  // With Redis, the fleet's live state and the alert trackers live in Redis too: every instance answers alike.
   const redisBus = bus instanceof RedisBus ? bus : null;
-  const store =
-    options.store ?? (redisBus ? new RedisLiveState(redisBus.redis, redisBus.keys, config.redisUrl) : new MemoryLiveState());
-  // The store is a projection of the bus: it sees every event before any stream does.
-  bus.tap((tenant, events) => store.apply(tenant, events));
+  const state: LiveState = redisBus ? new RedisLiveState(redisBus.redis, redisBus.keys, config.redisUrl) : new MemoryLiveState();
+  // The live state is a projection of the bus: it sees every event before any stream does.
+  bus.tap((tenant, events) => state.apply(tenant, events));
   const metrics = new FleetwireMetrics({ processMetrics: options.processMetrics, tenants: config.demo ? [...DEMO_TENANTS] : [] });
   metrics.watchBus(bus);
   const engine: AlertTracker = redisBus ? new RedisAlertTracker(redisBus.redis, redisBus.keys, config.redisUrl) : new AlertEngine();
-  const ingestor = new Ingestor({ bus, store, metrics, alerts: engine, now: options.now });
+  const history = new HistoryWriter(database.db, {
+    days: config.historyDays,
+    maxPending: config.historyMaxPending,
+    now,
+    events: {
+      onWritten: (rows) => metrics.historyRowsWritten.inc(rows),
+      onSkipped: (rows, why) => {
+        metrics.historyRowsSkipped.inc(rows);
+        app.log.warn({ rows }, `telemetry not kept in the history: ${why}`);
+      },
+      onError: (err, pending) => app.log.error({ err, pending }, 'writing telemetry history failed; retrying'),
+    },
+  });
+  await history.start();
+  metrics.watchHistory(history);
   const broadcaster = new Broadcaster({
     bus,
     metrics,
@@ -141,10 +179,34 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     onSlowClient: (client, bytes) =>
       app.log.warn({ tenant: client.tenant, bufferedBytes: bytes }, 'stream client too slow: disconnected (it resumes by id)'),
   });
-  app.decorate('fleetwire', { bus, store, ingestor, metrics, broadcaster });
 
-  const fleet = config.demo ? buildDemoFleet((options.now ?? Date.now)(), config.simTimeScale, config.demoTrucks) : [];
-  for (const truck of fleet) await store.putTruck(truck.info);
+  // Set once the ingestor exists; a truck change announced before that is registered at start anyway.
+  let announceTrucks: ((tenant: string, trucks: readonly TruckInfo[]) => Promise<void>) | null = null;
+  const directory = await Directory.open(
+    database,
+    {
+      onTrucksChanged: (tenant, changed) => announceTrucks?.(tenant, changed),
+      onOperatorsRemoved: (tenant, usernames) => broadcaster.closeOperators(tenant, usernames),
+      onError: (err, what) => app.log.error({ err }, `directory: ${what} failed`),
+    },
+    now,
+  );
+  const ingestor = new Ingestor({ bus, directory, history, metrics, alerts: engine, now: options.now });
+  announceTrucks = async (tenant, trucks) => {
+    // Every instance learns of a change; with Redis one of them (the first to claim it) publishes it.
+    if (redisBus && !(await redisBus.claim(`trucks:${tenant}:${JSON.stringify(trucks)}`))) return;
+    await ingestor.publish(tenant, () => trucks.map((data) => ({ type: 'truck' as const, data })));
+  };
+  app.decorate('fleetwire', { bus, state, database, directory, history, ingestor, metrics, broadcaster });
+
+  /** Registers every truck of the store in the live state, and where each was last seen. */
+  const registerFleet = async (): Promise<void> => {
+    for (const tenant of directory.tenantsWithTrucks()) for (const truck of directory.trucksOf(tenant)) await state.putTruck(truck);
+    if (state instanceof MemoryLiveState) {
+      for (const last of await lastSamples(database.db)) state.restoreLast(last.tenant, last.eventId, last.telemetry);
+    }
+  };
+  await registerFleet();
   if (redisBus) {
     // A logout on any instance ends that session's streams on every instance.
     redisBus.onSignal((kind, value) => {
@@ -152,12 +214,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     });
     redisBus.onEpochChange(() => {
       // Redis lost its data: open streams hold ids of the lost history, so they end and resume with a
-      // reset; the configured fleet is registered again.
-      if (store instanceof RedisLiveState) store.forget();
+      // reset; the store's fleet is registered again.
       broadcaster.endStreams();
-      Promise.all(fleet.map((truck) => store.putTruck(truck.info))).catch((err: unknown) =>
-        app.log.error({ err }, 'could not register the fleet again after Redis lost its data'),
-      );
+      registerFleet().catch((err: unknown) => app.log.error({ err }, 'could not register the fleet again after Redis lost its data'));
     });
   }
 
@@ -176,11 +235,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES } });
-  await app.register(metricsPlugin, { metrics });
+  await app.register(metricsPlugin, { metrics, token: config.metricsToken });
   await app.register(healthPlugin, { bus });
   await app.register(authPlugin, {
     sessionSecret: config.sessionSecret,
-    accounts: config.demo ? await accountsFrom(DEMO_ACCOUNTS) : [],
+    sessionTtlMs: config.sessionTtlMs,
+    database,
+    directory,
     demoAccounts: config.demo ? DEMO_ACCOUNTS : [],
     demoDeviceKeys: config.demo ? Object.keys(DEMO_DEVICE_KEYS) : [],
     onRevoke: (sid) => broadcaster.closeSession(sid),
@@ -188,11 +249,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     rateLimitRedis: redisBus?.redis,
     rateLimitNameSpace: redisBus?.keys.rateLimit,
   });
-  await app.register(fleetPlugin, { bus, store });
-  await app.register(ingestPlugin, { ingestor, metrics, deviceKeys: config.demo ? DEMO_DEVICE_KEYS : {} });
-  await app.register(streamPlugin, { bus, store, metrics, broadcaster });
+  await app.register(fleetPlugin, { bus, state, directory, database, history });
+  await app.register(ingestPlugin, { ingestor, metrics, directory });
+  await app.register(streamPlugin, { bus, state, metrics, broadcaster });
+  await app.register(adminPlugin, { database, directory });
   await app.register(staticPlugin, { root: config.staticDir });
-  await app.register(alertsPlugin, { engine, ingestor, store, bus, sweepMs: options.alertSweepMs });
+  await app.register(alertsPlugin, { engine, ingestor, state, bus, sweepMs: options.alertSweepMs });
   if (config.demo) {
     await app.register(simulatorPlugin, {
       ingestor,
@@ -209,6 +271,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     broadcaster.closeAll();
   });
   app.addHook('onClose', async function closeBus() {
+    // Accepted telemetry reaches the database before the process goes.
+    await history.close();
+    await directory.close();
     await bus.close();
   });
   return app;

@@ -19,8 +19,14 @@ export interface Config {
   trustProxy: boolean | string;
   /** Prefix of every Redis key fleetwire writes (several deployments or test runs can share one Redis). */
   redisPrefix: string;
-  /** Demo accounts, device keys, fleet and simulator. */
+  /** A PostgreSQL server's URL; undefined: the embedded database in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Where the embedded database lives (created when missing). */
+  dataDir: string;
+  /** Demo tenants, accounts, device keys, fleet and simulator. */
   demo: boolean;
+  /** Demo mode was asked for explicitly on a non-loopback HOST (the server warns). */
+  demoExposed: boolean;
   /** Simulated telemetry events per second across the whole demo fleet; 0 = simulator off. */
   simRate: number;
   /** How much faster than real time the simulated trucks drive (1 = honest ETAs). */
@@ -28,6 +34,14 @@ export interface Config {
   /** Trucks of the demo tenant acme (globex keeps its 10): a larger fleet for load and UI benchmarks. */
   demoTrucks: number;
   sessionSecret: string;
+  /** How long a session lasts, ms. */
+  sessionTtlMs: number;
+  /** Days of telemetry history kept in the database. */
+  historyDays: number;
+  /** Telemetry rows waiting for the database past which ingest answers 503. */
+  historyMaxPending: number;
+  /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** True when the secret was generated for this process (sessions end with it). */
   sessionSecretGenerated: boolean;
   /** Events kept per tenant for resuming streams. */
@@ -55,6 +69,18 @@ export const DEFAULT_RETENTION = 50_000;
 export const DEFAULT_HEARTBEAT_MS = 10_000;
 /** Default prefix of fleetwire's Redis keys. */
 export const DEFAULT_REDIS_PREFIX = 'fleetwire:';
+/** Default session lifetime: one working day and a bit, s. */
+export const DEFAULT_SESSION_TTL_S = 43_200;
+/** Default days of telemetry history kept. */
+export const DEFAULT_HISTORY_DAYS = 30;
+/** Default history backlog bound: about 20 s of a 5,000 event/s fleet. */
+export const DEFAULT_HISTORY_MAX_PENDING = 100_000;
+
+/** Whether a listen address only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** Session secrets shorter than this (characters) are guessable; HMAC keys want ≥ 256 bits. */
 const MIN_SECRET_LENGTH = 32;
 
@@ -115,6 +141,16 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const sessionSecretGenerated = !secretRaw;
   const host = env.HOST?.trim() || '127.0.0.1';
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql:// (unset it to use the embedded database)');
+  }
+  // Demo accounts have published passwords: on by default only where nobody else can reach the server.
+  const demo = flagVar(env, 'FLEETWIRE_DEMO', isLoopback(host));
+  const metricsToken = env.FLEETWIRE_METRICS_TOKEN?.trim() || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('FLEETWIRE_METRICS_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 16`)');
+  }
   return {
     port: intVar(env, 'PORT', 8080, 0, 65_535),
     host,
@@ -122,12 +158,19 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     redisPrefix,
     trustProxy,
-    demo: flagVar(env, 'FLEETWIRE_DEMO', true),
+    databaseUrl,
+    dataDir: path.resolve(env.FLEETWIRE_DATA_DIR?.trim() || 'data'),
+    demo,
+    demoExposed: demo && !isLoopback(host),
     simRate: numberVar(env, 'FLEETWIRE_SIM_RATE', 5, 0, 10_000),
     simTimeScale: numberVar(env, 'FLEETWIRE_SIM_TIME_SCALE', 1, 1, 100),
     demoTrucks: intVar(env, 'FLEETWIRE_DEMO_TRUCKS', DEMO_FLEET_SIZE.acme, DEMO_FLEET_SIZE.acme, 999),
     sessionSecret: secretRaw || randomBytes(32).toString('hex'),
     sessionSecretGenerated,
+    sessionTtlMs: intVar(env, 'FLEETWIRE_SESSION_TTL_S', DEFAULT_SESSION_TTL_S, 5, 30 * 86_400) * 1000,
+    historyDays: intVar(env, 'FLEETWIRE_HISTORY_DAYS', DEFAULT_HISTORY_DAYS, 1, 3_650),
+    historyMaxPending: intVar(env, 'FLEETWIRE_HISTORY_MAX_PENDING', DEFAULT_HISTORY_MAX_PENDING, 1_000, 10_000_000),
+    metricsToken,
     retention: intVar(env, 'FLEETWIRE_RETENTION', DEFAULT_RETENTION, 1, 10_000_000),
     staticDir: path.resolve(env.FLEETWIRE_STATIC_DIR?.trim() || 'dist/client'),
     heartbeatMs: intVar(env, 'FLEETWIRE_HEARTBEAT_MS', DEFAULT_HEARTBEAT_MS, 10, 15_000),

@@ -1,5 +1,6 @@
 /** HTTP errors with a code for programs and a message a person can act on; rendered as `{error, message}`. */
 import { STATUS_CODES } from 'node:http';
+import { StoreError } from './store/errors';
 
 /** An error the client can fix (or must be told about); the error handler sends it as JSON. */
 export class HttpError extends Error {
@@ -38,6 +39,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   406: 'not_acceptable',
   408: 'request_timeout',
   411: 'length_required',
+  409: 'conflict',
   413: 'body_too_large',
   414: 'uri_too_long',
   415: 'unsupported_media_type',
@@ -49,6 +51,10 @@ const CODE_BY_STATUS: Record<number, string> = {
 export function describeError(err: unknown, bodyLimitBytes: number): { status: number; body: ErrorBody; headers: Record<string, string> } {
   if (err instanceof HttpError) {
     return { status: err.statusCode, body: { error: err.code, message: err.message }, headers: err.headers };
+  }
+  if (err instanceof StoreError) {
+    const status = err.code === 'invalid' ? 400 : err.code === 'not_found' ? 404 : 409;
+    return { status, body: { error: err.code === 'invalid' ? 'invalid_request' : err.code, message: err.message }, headers: {} };
   }
   const e = (typeof err === 'object' && err !== null ? err : {}) as FastifyLikeError;
   const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500;

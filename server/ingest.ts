@@ -4,13 +4,16 @@ import { PublishConflictError, type Bus, type BusEvent, type UnpublishedEvent } 
 import { HttpError } from './errors';
 import type { AlertTracker, AlertTransaction } from './alerts';
 import type { FleetwireMetrics } from './metrics';
-import type { LiveState } from './live-state';
+import type { Directory, HistoryWriter } from './store';
 import { parseTelemetryBody } from './telemetry';
 
 /** What the ingestor needs. */
 export interface IngestorDeps {
   bus: Bus;
-  store: LiveState;
+  /** Trucks by tenant and id. */
+  directory: Pick<Directory, 'truck' | 'truckOfAnotherTenant'>;
+  /** Where accepted telemetry is kept (the database); null: nowhere but the bus. */
+  history: HistoryWriter | null;
   metrics: FleetwireMetrics;
   alerts: AlertTracker | null;
   now?: () => number;
@@ -40,21 +43,35 @@ export class Ingestor {
     return this.publishTelemetry(tenant, parseTelemetryBody(body));
   }
 
+  /** True while the history backlog is full: devices are asked to retry (503) instead of piling up memory. */
+  get saturated(): boolean {
+    return this.deps.history?.full ?? false;
+  }
+
   /**
-   * Publishes already-parsed telemetry for the device key's tenant. Unknown truck → 400, another
-   * tenant's truck → 403, and then nothing is published. Resolves with one id per item, in order.
+   * Publishes already-parsed telemetry for the device key's tenant (and, for a key bound to one truck,
+   * that truck only). Unknown truck → 400, another tenant's truck or another truck than the key's → 403,
+   * and then nothing is published. Resolves with one id per item, in order.
    */
-  async publishTelemetry(tenant: string, items: readonly Telemetry[]): Promise<string[]> {
+  async publishTelemetry(tenant: string, items: readonly Telemetry[], boundTruck: string | null = null): Promise<string[]> {
+    if (this.saturated) {
+      throw new HttpError(503, 'history_backlog', 'The database is behind on storing telemetry; nothing was stored. Retry in a few seconds.', {
+        'retry-after': '2',
+      });
+    }
     const trucks: TruckInfo[] = [];
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as Telemetry;
-      const truck = await this.deps.store.truck(item.truckId);
       const where = items.length > 1 ? `items[${i}].truckId` : 'truckId';
-      if (!truck) {
-        throw new HttpError(400, 'unknown_truck', `${where} "${item.truckId}" is not a truck of this fleet; check the id (e.g. "${tenant}-01").`);
+      if (boundTruck !== null && item.truckId !== boundTruck) {
+        throw new HttpError(403, 'wrong_truck', `${where} "${item.truckId}" is not this device key's truck: the key may only write "${boundTruck}".`);
       }
-      if (truck.tenant !== tenant) {
-        throw new HttpError(403, 'wrong_tenant', `${where} "${item.truckId}" belongs to another tenant; this device key may only write ${tenant}'s trucks.`);
+      const truck = this.deps.directory.truck(tenant, item.truckId);
+      if (!truck) {
+        if (this.deps.directory.truckOfAnotherTenant(tenant, item.truckId)) {
+          throw new HttpError(403, 'wrong_tenant', `${where} "${item.truckId}" is not one of ${tenant}'s trucks; this device key may only write ${tenant}'s trucks.`);
+        }
+        throw new HttpError(400, 'unknown_truck', `${where} "${item.truckId}" is not a truck of this fleet; check the id (e.g. "${tenant}-01").`);
       }
       trucks.push(truck);
     }
@@ -75,7 +92,9 @@ export class Ingestor {
       });
       this.count(tenant, published);
       this.deps.metrics.eventsIngested.inc({ tenant }, items.length);
-      return telemetryIndex.map((i) => (published[i] as { id: string }).id);
+      const ids = telemetryIndex.map((i) => (published[i] as { id: string }).id);
+      this.deps.history?.append(items.map((telemetry, i) => ({ tenant, eventId: ids[i] as string, telemetry })));
+      return ids;
     });
   }
 

@@ -56,6 +56,29 @@ export class FleetwireMetrics {
     registers: [this.registry],
   });
 
+  readonly historyRowsWritten = new Counter({
+    name: 'fleetwire_history_rows_written_total',
+    help: 'Telemetry samples written to the database history.',
+    registers: [this.registry],
+  });
+  readonly historyRowsSkipped = new Counter({
+    name: 'fleetwire_history_rows_skipped_total',
+    help: 'Telemetry samples not kept in the history (outside the retention window, or lost at shutdown).',
+    registers: [this.registry],
+  });
+
+  /** Adds the history backlog gauge; read at scrape time. */
+  watchHistory(history: { readonly backlog: number }): void {
+    new Gauge({
+      name: 'fleetwire_history_backlog_rows',
+      help: 'Telemetry samples accepted but not yet written to the database.',
+      registers: [this.registry],
+      collect() {
+        this.set(history.backlog);
+      },
+    });
+  }
+
   /** Adds the read-loop gauges of a bus that has them (Redis); read at scrape time. */
   watchBus(bus: Pick<Bus, 'stats'>): void {
     if (!bus.stats) return;

@@ -2,12 +2,12 @@
  * The Redis Streams bus: one stream per tenant, the entry id is the event id (global across server
  * instances), and ONE blocking read loop per instance fans entries out to local subscribers.
  */
+import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { compareEventIds, parseEventId } from '../../src/shared/events';
 import { HttpError } from '../errors';
 import { redisKeys, type RedisKeys } from '../redis/keys';
 import { defineScripts, type FleetwireScripts } from '../redis/scripts';
-import { HISTORY_PER_TRUCK } from '../live-state';
 import {
   PublishConflictError,
   type Bus,
@@ -44,6 +44,8 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 export const RECONNECT_MAX_DELAY_MS = 1_000;
 /** Entries per XRANGE page of a replay: bounded replies, few round trips (50,000 retained → 10). */
 export const REPLAY_PAGE = 5_000;
+/** How long a claim (see `claim`) holds, ms: longer than any instance takes to hear of a change. */
+const CLAIM_TTL_MS = 60_000;
 /** Delay before the read loop starts over after an unexpected failure, ms. */
 const LOOP_RESTART_MS = 500;
 /** Redis 7 reports `entries-added` in XINFO STREAM, which tells whether history was trimmed. */
@@ -263,6 +265,15 @@ export class RedisBus implements Bus {
     }
   }
 
+  /**
+   * True for the first instance to claim `what` within a minute, false for the others: one instance
+   * acts on a change every instance hears of.
+   */
+  async claim(what: string): Promise<boolean> {
+    const digest = createHash('sha256').update(what).digest('base64url');
+    return (await this.redis.set(this.keys.claim(digest), '1', 'PX', CLAIM_TTL_MS, 'NX')) === 'OK';
+  }
+
   async publish(tenant: string, events: readonly UnpublishedEvent[], options: PublishOptions = {}): Promise<BusEvent[]> {
     if (this.closed) throw new Error('The bus is closed: the server is shutting down');
     const writes = options.trackerStates ?? [];
@@ -275,18 +286,16 @@ export class RedisBus implements Bus {
       k.tenants,
       k.control,
       k.trucks(tenant),
-      k.trucksAll,
       k.lastState(tenant),
       k.alerts(tenant),
       k.trackers(tenant),
       k.trackerTenants,
     ];
-    const args: (string | number)[] = ['', this.options.retention, HISTORY_PER_TRUCK, tenant, events.length, writes.length];
+    const args: (string | number)[] = ['', this.options.retention, tenant, events.length, writes.length];
     for (const e of events) {
       const data = JSON.stringify(e.data);
       switch (e.type) {
         case 'telemetry':
-          keys.push(k.history(e.data.truckId));
           args.push(e.type, data, e.data.truckId, String(e.data.ts));
           break;
         case 'alert':

@@ -9,13 +9,17 @@ export interface DemoAccount {
   username: string;
   password: string;
   tenant: string;
+  role: 'admin' | 'operator' | 'viewer';
 }
 
 /** Demo operators: shown on the login page when demo mode is on. */
 export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
-  { username: 'ana', password: 'fleetwire', tenant: 'acme' },
-  { username: 'bo', password: 'fleetwire', tenant: 'globex' },
+  { username: 'ana', password: 'fleetwire', tenant: 'acme', role: 'admin' },
+  { username: 'bo', password: 'fleetwire', tenant: 'globex', role: 'admin' },
 ];
+
+/** Display names of the demo tenants. */
+export const DEMO_TENANT_NAMES: Readonly<Record<(typeof DEMO_TENANTS)[number], string>> = { acme: 'Acme Logistics', globex: 'Globex Freight' };
 
 /** Demo device ingest keys → tenant. */
 export const DEMO_DEVICE_KEYS: Readonly<Record<string, string>> = { 'demo-acme': 'acme', 'demo-globex': 'globex' };

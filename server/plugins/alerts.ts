@@ -13,7 +13,7 @@ export const ALERT_SWEEP_MS = 5_000;
 export interface AlertsPluginOptions {
   engine: AlertTracker;
   ingestor: Ingestor;
-  store: LiveState;
+  state: LiveState;
   bus: Bus;
   sweepMs?: number;
 }
@@ -30,7 +30,7 @@ export default async function alertsPlugin(app: FastifyInstance, options: Alerts
       // Every instance sweeps; with shared trackers (Redis) the guarded publish lets one of them
       // raise each alert, and the others find it already raised when they evaluate again.
       for (const tenant of await options.engine.tenants()) {
-        const snapshot = await options.store.snapshot(tenant, options.bus.epoch);
+        const snapshot = await options.state.snapshot(tenant, options.bus.epoch);
         const infos = new Map<string, TruckInfo>(snapshot.trucks.map((t) => [t.id, t]));
         await options.ingestor.sweepAlerts(tenant, (id) => infos.get(id));
       }

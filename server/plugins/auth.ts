@@ -13,12 +13,11 @@ import Type, { type Static } from 'typebox';
 import type { Me } from '../../src/shared/fleet';
 import type { DemoAccount } from '../demo/fleet';
 import { HttpError } from '../errors';
-import { hashPassword, verifyPassword, type PasswordHash } from '../passwords';
+import { hashPassword, needsRehash, verifyPassword, type PasswordHash } from '../passwords';
+import { findLogin, rehashPassword, ROLES, type Database, type Directory, type Role } from '../store';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'fleetwire_session';
-/** A session lasts one working day and a bit: 12 h. */
-export const SESSION_TTL_MS = 12 * 60 * 60_000;
 /** Failed logins allowed per IP and username per window before 429 (a person mistypes a few times; a script tries thousands). */
 export const LOGIN_FAILURES_PER_WINDOW = 10;
 /** The login failure window, ms. */
@@ -26,15 +25,10 @@ export const LOGIN_WINDOW_MS = 60_000;
 
 /** A logged-in operator, as `request.operator` carries it. */
 export interface Operator extends Me {
+  /** What the operator may do, as the store says now (a role change applies to open sessions at once). */
+  role: Role;
   /** Session id: logout revokes it, and streams of that session are closed. */
   sid: string;
-}
-
-/** An account the server can log in. */
-export interface Account {
-  username: string;
-  tenant: string;
-  passwordHash: PasswordHash;
 }
 
 /**
@@ -51,7 +45,12 @@ export interface SessionRevocations {
 /** Options of the auth plugin. */
 export interface AuthOptions {
   sessionSecret: string;
-  accounts: Account[];
+  /** How long a session lasts, ms. */
+  sessionTtlMs: number;
+  /** Where operators and their password hashes are. */
+  database: Database;
+  /** Operators that exist now, with their roles. */
+  directory: Directory;
   /** Demo accounts to advertise on the login page (`GET /api/demo`); empty when demo mode is off. */
   demoAccounts: readonly DemoAccount[];
   /** Ingest device keys, advertised with the demo accounts. */
@@ -74,6 +73,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler guard: 401 unless an operator is logged in. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    /** preHandler guard (after `authenticate`): 403 unless the operator's role is at least `role`. */
+    requireRole: (role: Role) => (request: FastifyRequest) => Promise<void>;
   }
 }
 
@@ -108,7 +109,7 @@ function checkLoginBody(body: unknown): { value: LoginBody } | { error: HttpErro
   return { value: record as LoginBody };
 }
 
-const MeReply = Type.Object({ username: Type.String(), tenant: Type.String() });
+const MeReply = Type.Object({ username: Type.String(), tenant: Type.String(), role: Type.String() });
 
 interface SessionPayload {
   u: string;
@@ -119,23 +120,6 @@ interface SessionPayload {
 
 // Compared against when the username is unknown, so a wrong user costs as much time as a wrong password.
 let dummyHash: Promise<PasswordHash> | null = null;
-
-/** Hashes accounts' passwords once per process (scrypt is deliberately slow). */
-const hashCache = new Map<string, Promise<PasswordHash>>();
-/** Builds accounts from plain demo credentials, hashing each password once per process. */
-export async function accountsFrom(list: readonly DemoAccount[]): Promise<Account[]> {
-  return Promise.all(
-    list.map(async (a) => {
-      const key = `${a.username}\u0000${a.password}`;
-      let hash = hashCache.get(key);
-      if (!hash) {
-        hash = hashPassword(a.password);
-        hashCache.set(key, hash);
-      }
-      return { username: a.username, tenant: a.tenant, passwordHash: await hash };
-    }),
-  );
-}
 
 function encodePayload(p: SessionPayload): string {
   return Buffer.from(JSON.stringify(p)).toString('base64url');
@@ -156,7 +140,7 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<void> {
   if (!options.sessionSecret) throw new Error('fleetwire auth plugin: sessionSecret is required');
-  const accounts = new Map(options.accounts.map((a) => [a.username, a]));
+  const { database, directory, sessionTtlMs } = options;
   // Revoked session ids until their expiry: logout must end the session even if a copy of the cookie survives.
   const revoked = new Map<string, number>();
 
@@ -221,7 +205,10 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     if (!unsigned.valid || unsigned.value === null) return;
     const payload = decodePayload(unsigned.value);
     if (!payload || payload.exp <= Date.now() || revoked.has(payload.sid)) return;
-    request.operator = { username: payload.u, tenant: payload.t, sid: payload.sid };
+    // A removed operator's cookie is no session any more; the role is today's, not the login's.
+    const current = directory.operator(payload.t, payload.u);
+    if (!current) return;
+    request.operator = { username: payload.u, tenant: payload.t, role: current.role, sid: payload.sid };
   });
 
   app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
@@ -236,13 +223,23 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
         });
       }
       if (gone) {
-        revoked.set(op.sid, Date.now() + SESSION_TTL_MS);
+        revoked.set(op.sid, Date.now() + sessionTtlMs);
         request.operator = null;
       }
     }
     if (!request.operator) {
       throw new HttpError(401, 'unauthorized', 'You are not logged in, or your session expired: log in at /login.');
     }
+  });
+
+  app.decorate('requireRole', function requireRole(role: Role) {
+    return async function checkRole(request: FastifyRequest) {
+      const op = request.operator;
+      if (!op) throw new HttpError(401, 'unauthorized', 'You are not logged in, or your session expired: log in at /login.');
+      if (ROLES.indexOf(op.role) < ROLES.indexOf(role)) {
+        throw new HttpError(403, 'forbidden', `This needs the ${role} role; you are logged in as ${op.role}. Ask an admin of ${op.tenant}.`);
+      }
+    };
   });
 
   app.post(
@@ -259,7 +256,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
           { 'retry-after': String(Math.ceil(ttlMs / 1000)) },
         );
       if (!status.isAllowed && status.isExceeded) throw tooMany(status.ttl);
-      const account = accounts.get(username);
+      const account = await findLogin(database.db, username);
       dummyHash ??= hashPassword(randomUUID());
       const ok = await verifyPassword(password, account?.passwordHash ?? (await dummyHash));
       if (!account || !ok) {
@@ -267,17 +264,23 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
         if (!after.isAllowed && after.isExceeded) throw tooMany(after.ttl);
         throw new HttpError(401, 'invalid_credentials', 'Wrong username or password.');
       }
-      const payload: SessionPayload = { u: account.username, t: account.tenant, exp: Date.now() + SESSION_TTL_MS, sid: randomUUID() };
+      if (needsRehash(account.passwordHash)) {
+        // The cost was raised since this password was set: store it at today's cost while we know it.
+        rehashPassword(database.db, account.tenant, account.username, await hashPassword(password)).catch((err: unknown) =>
+          request.log.warn({ err }, 'could not store a password hash at the current cost'),
+        );
+      }
+      const payload: SessionPayload = { u: account.username, t: account.tenant, exp: Date.now() + sessionTtlMs, sid: randomUUID() };
       reply.setCookie(SESSION_COOKIE, encodePayload(payload), {
         signed: true,
         httpOnly: true,
         sameSite: 'strict',
         secure: request.protocol === 'https',
         path: '/',
-        maxAge: SESSION_TTL_MS / 1000,
+        maxAge: sessionTtlMs / 1000,
       });
       request.log.info({ username: account.username, tenant: account.tenant }, 'operator logged in');
-      return { username: account.username, tenant: account.tenant };
+      return { username: account.username, tenant: account.tenant, role: account.role };
     },
   );
 
@@ -285,7 +288,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     const op = request.operator;
     reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' });
     if (op) {
-      const until = Date.now() + SESSION_TTL_MS;
+      const until = Date.now() + sessionTtlMs;
       revoked.set(op.sid, until);
       for (const [sid, t] of revoked) if (t <= Date.now()) revoked.delete(sid);
       options.onRevoke?.(op.sid);
@@ -309,7 +312,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
 
   app.get('/api/me', { preHandler: app.authenticate, schema: { response: { 200: MeReply } } }, async function me(request) {
     const op = request.operator as Operator;
-    return { username: op.username, tenant: op.tenant };
+    return { username: op.username, tenant: op.tenant, role: op.role };
   });
 
   app.get('/api/demo', async function demo() {

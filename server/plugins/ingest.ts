@@ -4,6 +4,7 @@ import type { Telemetry } from '../../src/shared/fleet';
 import { HttpError, describeError } from '../errors';
 import type { Ingestor } from '../ingest';
 import type { FleetwireMetrics } from '../metrics';
+import type { ActiveDeviceKey, Directory } from '../store';
 import { IngestBody, parseTelemetryBody } from '../telemetry';
 
 /** Largest ingest body: 1 MB (design.md); 1,000 samples take ~250 KB. */
@@ -13,19 +14,17 @@ export const INGEST_BODY_LIMIT_BYTES = 1_048_576;
 export interface IngestPluginOptions {
   ingestor: Ingestor;
   metrics: FleetwireMetrics;
-  /** Device key → tenant. */
-  deviceKeys: Readonly<Record<string, string>>;
+  /** Where device keys are looked up (active keys only, kept current on every instance). */
+  directory: Pick<Directory, 'deviceKey'>;
 }
 
-const kTenant = Symbol('fleetwire.ingest.tenant');
+const kDeviceKey = Symbol('fleetwire.ingest.deviceKey');
 interface IngestRequest extends FastifyRequest {
-  [kTenant]?: string;
+  [kDeviceKey]?: ActiveDeviceKey;
 }
 
 /** The ingest route. */
 export default async function ingestPlugin(app: FastifyInstance, options: IngestPluginOptions): Promise<void> {
-  const keys = new Map(Object.entries(options.deviceKeys));
-
   app.post(
     '/api/ingest',
     {
@@ -43,8 +42,8 @@ export default async function ingestPlugin(app: FastifyInstance, options: Ingest
       onRequest: async function deviceKey(request: IngestRequest) {
         const header = request.headers.authorization ?? '';
         const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-        const tenant = match ? keys.get(match[1] as string) : undefined;
-        if (!tenant) {
+        const key = match ? options.directory.deviceKey(match[1] as string) : undefined;
+        if (!key) {
           throw new HttpError(
             401,
             'invalid_device_key',
@@ -52,15 +51,15 @@ export default async function ingestPlugin(app: FastifyInstance, options: Ingest
             { 'www-authenticate': 'Bearer realm="fleetwire ingest"' },
           );
         }
-        request[kTenant] = tenant;
+        request[kDeviceKey] = key;
       },
       onError: async function countRejection(_request, _reply, error) {
         options.metrics.ingestRejected.inc({ status: String(describeError(error, INGEST_BODY_LIMIT_BYTES).status) });
       },
     },
     async function ingest(request: IngestRequest) {
-      const tenant = request[kTenant] as string;
-      const ids = await options.ingestor.publishTelemetry(tenant, request.body as Telemetry[]);
+      const key = request[kDeviceKey] as ActiveDeviceKey;
+      const ids = await options.ingestor.publishTelemetry(key.tenant, request.body as Telemetry[], key.truckId);
       return { ids };
     },
   );

@@ -17,7 +17,7 @@ export const RETRY_MS = 3_000;
 /** Options of the stream plugin. */
 export interface StreamPluginOptions {
   bus: Bus;
-  store: LiveState;
+  state: LiveState;
   metrics: FleetwireMetrics;
   broadcaster: Broadcaster;
 }
@@ -28,7 +28,7 @@ const StreamQuery = Type.Object({
 
 /** The stream route. */
 export default async function streamPlugin(app: FastifyInstance, options: StreamPluginOptions): Promise<void> {
-  const { bus, store, metrics, broadcaster } = options;
+  const { bus, state, metrics, broadcaster } = options;
 
   app.get(
     '/api/stream',
@@ -53,14 +53,14 @@ export default async function streamPlugin(app: FastifyInstance, options: Stream
       });
       request.raw.socket.setNoDelay(true);
       res.write(retryFrame(RETRY_MS));
-      const client = broadcaster.attach(op.tenant, op.sid, res, resumeFrom !== null);
+      const client = broadcaster.attach(op.tenant, op.sid, res, resumeFrom !== null, op.username);
       if (resumeFrom === null) return;
 
       try {
         const replayed = await bus.replay(op.tenant, resumeFrom);
         if (replayed === 'reset') {
           metrics.streamResets.inc({ tenant: op.tenant });
-          const snapshot = await store.snapshot(op.tenant, bus.epoch);
+          const snapshot = await state.snapshot(op.tenant, bus.epoch);
           // `<epoch>-0` means "before the first event": resuming after it replays everything.
           const id = snapshot.lastEventId ?? `${snapshot.epoch}-0`;
           broadcaster.write(client, resetFrame(snapshot, id));

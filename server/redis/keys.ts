@@ -9,8 +9,6 @@ export interface RedisKeys {
   readonly tenants: string;
   /** Stream of instance-to-instance notices (new tenant, revoked session), read by the same loop. */
   readonly control: string;
-  /** Hash truck id → TruckInfo JSON, every tenant (ingest looks trucks up by id alone). */
-  readonly trucksAll: string;
   /** Set of tenants with alert trackers (the alert sweep's work list). */
   readonly trackerTenants: string;
   /** Prefix of @fastify/rate-limit's keys. */
@@ -27,10 +25,10 @@ export interface RedisKeys {
   alerts(tenant: string): string;
   /** Hash truck id → alert tracker JSON. */
   trackers(tenant: string): string;
-  /** Sorted set score ts, member `<event id>|<telemetry JSON>`: recent telemetry of one truck. */
-  history(truckId: string): string;
   /** String with an expiry: a logged-out session id. */
   revoked(sid: string): string;
+  /** String with an expiry: which instance acts on a change every instance heard of. */
+  claim(digest: string): string;
 }
 
 /** The key layout under `prefix` (e.g. `fleetwire:`). */
@@ -40,7 +38,6 @@ export function redisKeys(prefix: string): RedisKeys {
     epoch: `${prefix}epoch`,
     tenants: `${prefix}tenants`,
     control: `${prefix}control`,
-    trucksAll: `${prefix}trucks`,
     trackerTenants: `${prefix}alert-tenants`,
     rateLimit: `${prefix}rate-limit:`,
     stream: (tenant) => `${prefix}stream:${tenant}`,
@@ -49,7 +46,7 @@ export function redisKeys(prefix: string): RedisKeys {
     lastState: (tenant) => `${prefix}last:${tenant}`,
     alerts: (tenant) => `${prefix}alerts:${tenant}`,
     trackers: (tenant) => `${prefix}alert-trackers:${tenant}`,
-    history: (truckId) => `${prefix}history:${truckId}`,
     revoked: (sid) => `${prefix}revoked:${sid}`,
+    claim: (digest) => `${prefix}claim:${digest}`,
   };
 }

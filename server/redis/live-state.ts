@@ -1,6 +1,6 @@
 /**
- * The fleet store in Redis: every instance answers the same `/api/fleet`. The Redis bus writes last
- * state, history and alerts in the same script as the stream entries, so a snapshot read in one
+ * The fleet's live state in Redis: every instance answers the same `/api/fleet`. The Redis bus writes last
+ * state and alerts in the same script as the stream entries, so a snapshot read in one
  * transaction always agrees with its `lastEventId`.
  */
 import type { Redis } from 'ioredis';
@@ -24,15 +24,8 @@ function splitRecord(value: string, parts: 2 | 3): string[] {
   return out;
 }
 
-/** A LiveState whose state lives in Redis; truck identities are cached here for ingest's lookups. */
+/** A LiveState whose state lives in Redis, written by the bus's publish script. */
 export class RedisLiveState implements LiveState {
-  /**
-   * Truck identities by id. Ingest looks up every sample's truck; a round trip each would cost more
-   * than the publish. Kept current by `truck` events from the read loop (every instance sees them)
-   * and cleared when Redis loses its data.
-   */
-  private readonly cache = new Map<string, TruckInfo>();
-
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -41,40 +34,15 @@ export class RedisLiveState implements LiveState {
 
   async putTruck(info: TruckInfo): Promise<void> {
     try {
-      await this.redis
-        .multi()
-        .hset(this.keys.trucks(info.tenant), info.id, JSON.stringify(info))
-        .hset(this.keys.trucksAll, info.id, JSON.stringify(info))
-        .exec();
+      await this.redis.hset(this.keys.trucks(info.tenant), info.id, JSON.stringify(info));
     } catch (err) {
       throw new RedisUnavailableError(this.url, err, 'the truck was not registered');
     }
-    this.cache.set(info.id, info);
   }
 
-  async truck(id: string): Promise<TruckInfo | undefined> {
-    const cached = this.cache.get(id);
-    if (cached) return cached;
-    let raw: string | null;
-    try {
-      raw = await this.redis.hget(this.keys.trucksAll, id);
-    } catch (err) {
-      throw new RedisUnavailableError(this.url, err, 'the truck cannot be looked up');
-    }
-    if (raw === null) return undefined;
-    const info = JSON.parse(raw) as TruckInfo;
-    this.cache.set(id, info);
-    return info;
-  }
-
-  /** The bus already stored these events; only the local identity cache follows `truck` events. */
-  apply(_tenant: string, events: readonly BusEvent[]): void {
-    for (const event of events) if (event.type === 'truck') this.cache.set(event.data.id, event.data);
-  }
-
-  /** Drops cached identities (Redis lost its data). */
-  forget(): void {
-    this.cache.clear();
+  /** The bus's script already stored these events. */
+  apply(): void {
+    // Nothing to do here: the script wrote last state and alerts atomically with the entries.
   }
 
   async snapshot(tenant: string, epoch: string): Promise<FleetSnapshot> {
@@ -122,20 +90,5 @@ export class RedisLiveState implements LiveState {
     }
     out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { epoch: currentEpoch ?? epoch, lastEventId: lastId, trucks: out };
-  }
-
-  async history(truckId: string, since: number): Promise<Telemetry[]> {
-    let members: string[];
-    try {
-      members = await this.redis.zrangebyscore(this.keys.history(truckId), since, '+inf');
-    } catch (err) {
-      throw new RedisUnavailableError(this.url, err, 'the history cannot be read');
-    }
-    const out: Telemetry[] = [];
-    for (const m of members) {
-      const [, json] = splitRecord(m, 2);
-      if (json) out.push(JSON.parse(json) as Telemetry);
-    }
-    return out;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The Lua scripts of the Redis bus. A script runs atomically and alone on the Redis server, so a
- * published batch — stream entries, last state, history, alerts, alert trackers — is stored whole or
+ * published batch — stream entries, last state, alerts, alert trackers — is stored whole or
  * not at all, and every guard (epoch, tracker compare-and-set) is checked before the first write.
  */
 import type { Redis } from 'ioredis';
@@ -23,22 +23,22 @@ return epoch
 
 /**
  * Publishes one batch. KEYS: 1 epoch, 2 stream, 3 last id, 4 tenants, 5 control, 6 tenant trucks,
- * 7 all trucks, 8 last state, 9 alerts, 10 alert trackers, 11 tracker tenants, 12.. one history key
- * per telemetry event in order. ARGV: 1 expected epoch, 2 retention, 3 history cap, 4 tenant,
- * 5 event count, 6 guarded write count, then 4 per event (type, data JSON, a, b), then 3 per write
- * (field, expected: '' = absent or '=' .. value, next). Replies {'ok', epoch, {ids}},
+ * 7 last state, 8 alerts, 9 alert trackers, 10 tracker tenants. ARGV: 1 expected epoch, 2 retention,
+ * 3 tenant, 4 event count, 5 guarded write count, then 4 per event (type, data JSON, a, b), then 3 per
+ * write (field, expected: '' = absent or '=' .. value, next). Replies {'ok', epoch, {ids}},
  * {'epoch', current or ''} or {'conflict', field}; nothing is written unless it replies 'ok'.
+ * Telemetry history lives in the database (server/store/history.ts), not here.
  */
 const PUBLISH = `
 local epoch = redis.call('GET', KEYS[1])
 if epoch ~= ARGV[1] then return {'epoch', epoch or ''} end
-local n = tonumber(ARGV[5])
-local w = tonumber(ARGV[6])
-local wbase = 7 + 4 * n
+local n = tonumber(ARGV[4])
+local w = tonumber(ARGV[5])
+local wbase = 6 + 4 * n
 for j = 0, w - 1 do
   local field = ARGV[wbase + 3 * j]
   local expected = ARGV[wbase + 3 * j + 1]
-  local current = redis.call('HGET', KEYS[10], field)
+  local current = redis.call('HGET', KEYS[9], field)
   if expected == '' then
     if current then return {'conflict', field} end
   elseif (not current) or ('=' .. current) ~= expected then
@@ -46,38 +46,32 @@ for j = 0, w - 1 do
   end
 end
 local ids = {}
-local h = 12
-local cap = tonumber(ARGV[3])
 for i = 0, n - 1 do
-  local t, d, a, b = ARGV[7 + 4 * i], ARGV[8 + 4 * i], ARGV[9 + 4 * i], ARGV[10 + 4 * i]
+  local t, d, a, b = ARGV[6 + 4 * i], ARGV[7 + 4 * i], ARGV[8 + 4 * i], ARGV[9 + 4 * i]
   local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 't', t, 'd', d, 'e', epoch)
   ids[i + 1] = id
   if t == 'telemetry' then
-    local current = redis.call('HGET', KEYS[8], a)
+    local current = redis.call('HGET', KEYS[7], a)
     local currentTs = current and tonumber(string.match(current, '^([^|]+)|'))
     if (not currentTs) or tonumber(b) >= currentTs then
-      redis.call('HSET', KEYS[8], a, b .. '|' .. id .. '|' .. d)
+      redis.call('HSET', KEYS[7], a, b .. '|' .. id .. '|' .. d)
     end
-    redis.call('ZADD', KEYS[h], b, id .. '|' .. d)
-    redis.call('ZREMRANGEBYRANK', KEYS[h], 0, -(cap + 1))
-    h = h + 1
   elseif t == 'alert' then
-    if b == 'active' then redis.call('HSET', KEYS[9], a, d) else redis.call('HDEL', KEYS[9], a) end
+    if b == 'active' then redis.call('HSET', KEYS[8], a, d) else redis.call('HDEL', KEYS[8], a) end
   elseif t == 'truck' then
     redis.call('HSET', KEYS[6], a, d)
-    redis.call('HSET', KEYS[7], a, d)
   end
 end
 if n > 0 then
   redis.call('SET', KEYS[3], ids[n])
-  if redis.call('SADD', KEYS[4], ARGV[4]) == 1 then
-    redis.call('XADD', KEYS[5], 'MAXLEN', '~', '1000', '*', 'k', 'tenant', 'v', ARGV[4], 'e', epoch)
+  if redis.call('SADD', KEYS[4], ARGV[3]) == 1 then
+    redis.call('XADD', KEYS[5], 'MAXLEN', '~', '1000', '*', 'k', 'tenant', 'v', ARGV[3], 'e', epoch)
   end
 end
 for j = 0, w - 1 do
-  redis.call('HSET', KEYS[10], ARGV[wbase + 3 * j], ARGV[wbase + 3 * j + 2])
+  redis.call('HSET', KEYS[9], ARGV[wbase + 3 * j], ARGV[wbase + 3 * j + 2])
 end
-if w > 0 then redis.call('SADD', KEYS[11], ARGV[4]) end
+if w > 0 then redis.call('SADD', KEYS[10], ARGV[3]) end
 return {'ok', epoch, ids}
 `;
 

@@ -10,3 +10,4 @@ export * from './history';
 export type { Role, Schema } from './schema';
 export { ROLES } from './schema';
 export * from './validation';
+export * from './demo';

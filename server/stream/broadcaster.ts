@@ -33,6 +33,8 @@ const REPLAY_CHUNK_EVENTS = 500;
 export interface StreamClient {
   readonly tenant: string;
   readonly sid: string;
+  /** The operator whose session opened the stream. */
+  readonly username: string;
   readonly res: ServerResponse;
   /** Live batches that arrived while the client was replaying (shared with other clients); null once live. */
   pending: (readonly BusEvent[])[] | null;
@@ -106,10 +108,11 @@ export class Broadcaster {
    * Registers a stream whose headers were already written. With `catchingUp`, live events are
    * queued until `goLive`, so nothing published during a replay is lost or sent twice.
    */
-  attach(tenant: string, sid: string, res: ServerResponse, catchingUp: boolean): StreamClient {
+  attach(tenant: string, sid: string, res: ServerResponse, catchingUp: boolean, username = ''): StreamClient {
     const client: Stream = {
       tenant,
       sid,
+      username,
       res,
       socket: res.socket as Socket,
       // Decided by Node when the headers were written: HTTP/1.1 without a length is chunked.
@@ -176,6 +179,12 @@ export class Broadcaster {
     for (const channel of this.channels.values()) {
       for (const client of channel.clients) if (client.sid === sid) client.res.end();
     }
+  }
+
+  /** Ends every stream of these operators (they were removed). */
+  closeOperators(tenant: string, usernames: readonly string[]): void {
+    const gone = new Set(usernames);
+    for (const client of this.channels.get(tenant)?.clients ?? []) if (gone.has(client.username)) client.res.end();
   }
 
   /** Ends every stream cleanly and stops the heartbeat (shutdown). */

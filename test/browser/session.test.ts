@@ -178,7 +178,7 @@ describe('what the browser is given', () => {
       await new Promise((r) => frame.addEventListener('load', r, { once: true }));
     }, server.url);
     // Still ana, still live.
-    expect(await app.evaluate(async () => (await fetch('/api/me')).json())).toEqual({ username: 'ana', tenant: 'acme' });
+    expect(await app.evaluate(async () => (await fetch('/api/me')).json())).toEqual({ username: 'ana', tenant: 'acme', role: 'admin' });
     const id = (await ingest('demo-acme', [{ truckId: 'acme-04' }]))[0]!;
     await waitForPainted(app, 'acme-04', id);
     // The same request from fleetwire's own page would have gone through: the Origin made the difference.

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { LOGIN_FAILURES_PER_WINDOW } from '../../server/plugins/auth';
+import { freshDatabase } from '../support/database';
 import { loginCookie, makeApp } from './helpers';
 
 let app: FastifyInstance | null = null;
@@ -15,7 +16,7 @@ describe('sessions', () => {
     app = await makeApp();
     const res = await app.inject({ method: 'POST', url: '/api/session', payload: { username: 'ana', password: 'fleetwire' } });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ username: 'ana', tenant: 'acme' });
+    expect(res.json()).toEqual({ username: 'ana', tenant: 'acme', role: 'admin' });
     const raw = String(res.headers['set-cookie']);
     expect(raw).toMatch(/HttpOnly/);
     expect(raw).toMatch(/SameSite=Strict/);
@@ -49,7 +50,7 @@ describe('sessions', () => {
     app = await makeApp();
     const cookie = await loginCookie(app, 'bo');
     const me = await app.inject({ url: '/api/me', headers: { cookie } });
-    expect(me.json()).toEqual({ username: 'bo', tenant: 'globex' });
+    expect(me.json()).toEqual({ username: 'bo', tenant: 'globex', role: 'admin' });
 
     const none = await app.inject({ url: '/api/me' });
     expect(none.statusCode).toBe(401);
@@ -163,11 +164,15 @@ describe('demo accounts', () => {
     app = await makeApp();
     const res = await app.inject({ url: '/api/demo' });
     expect(res.json().accounts).toEqual(
-      expect.arrayContaining([{ username: 'ana', password: 'fleetwire', tenant: 'acme' }]),
+      expect.arrayContaining([{ username: 'ana', password: 'fleetwire', tenant: 'acme', role: 'admin' }]),
     );
     await app.close();
-    app = await makeApp({ demo: false });
+    // A database demo mode never seeded: no demo accounts to log in with.
+    const empty = await freshDatabase();
+    app = await makeApp({ demo: false }, { database: empty });
     expect((await app.inject({ url: '/api/demo' })).statusCode).toBe(404);
     expect((await app.inject({ method: 'POST', url: '/api/session', payload: { username: 'ana', password: 'fleetwire' } })).statusCode).toBe(401);
+    await app.close();
+    await empty.close();
   });
 });

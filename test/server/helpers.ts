@@ -2,9 +2,27 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { afterAll } from 'vitest';
 import { buildApp, type AppOptions } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
+import type { Database } from '../../server/store';
 import type { Telemetry } from '../../src/shared/fleet';
+import { freshDatabase } from '../support/database';
+
+let shared: Promise<Database> | null = null;
+/**
+ * One embedded database per test file, shared by its apps (demo data is seeded idempotently by each);
+ * closed and removed after the file.
+ */
+export function testDatabase(): Promise<Database> {
+  shared ??= freshDatabase();
+  return shared;
+}
+// Registered when a test file imports this module, so it runs after that file's tests.
+afterAll(async () => {
+  await (await shared)?.close();
+  shared = null;
+});
 
 /** A configuration for tests: demo data on, simulator off, no client build. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
@@ -16,7 +34,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 /** Builds a fresh app (not listening) with logging off. */
 export async function makeApp(overrides: Partial<Config> = {}, options: AppOptions = {}): Promise<FastifyInstance> {
-  const app = await buildApp(testConfig(overrides), { logger: false, ...options });
+  const app = await buildApp(testConfig(overrides), { logger: false, database: options.database ?? (await testDatabase()), ...options });
   await app.ready();
   return app;
 }

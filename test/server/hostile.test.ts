@@ -360,7 +360,7 @@ describe('operator routes under forged sessions and hostile parameters', () => {
         expect(res.statusCode, res.body.slice(0, 200)).toBe(200);
         const other = tenant === 'acme' ? 'globex' : 'acme';
         expect(res.body).not.toContain(other);
-        if (path === '/api/me') expect(JSON.parse(res.body)).toEqual({ username: tenant === 'acme' ? 'ana' : 'bo', tenant });
+        if (path === '/api/me') expect(JSON.parse(res.body)).toEqual({ username: tenant === 'acme' ? 'ana' : 'bo', tenant, role: 'admin' });
         else expect(JSON.parse(res.body)).toEqual(baseline[tenant]);
       }),
       { numRuns: RUNS },

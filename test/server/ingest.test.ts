@@ -40,10 +40,15 @@ describe('POST /api/ingest', () => {
 
   it('normalizes ts from ISO 8601 to epoch ms', async () => {
     app = await makeApp();
-    const res = await inject(app, { ...sample('acme-01'), ts: '2025-03-01T12:00:00.250+01:00' });
+    // Inside the kept history (an older sample would not be kept), and older than any other sample of the truck.
+    const at = new Date(Date.now() - 20 * 86_400_000);
+    const local = `${at.toISOString().slice(0, 10)}T12:00:00.250+01:00`;
+    const expected = Date.parse(`${at.toISOString().slice(0, 10)}T11:00:00.250Z`);
+    const res = await inject(app, { ...sample('acme-01'), ts: local });
     expect(res.statusCode).toBe(200);
-    const snap = await fleet(app);
-    expect(snap.trucks.find((t) => t.id === 'acme-01')?.last?.ts).toBe(Date.UTC(2025, 2, 1, 11, 0, 0, 250));
+    const cookie = await loginCookie(app);
+    const history = await app.inject({ url: `/api/trucks/acme-01/history?since=${expected}&until=${expected + 1}`, headers: { cookie } });
+    expect(history.json().telemetry.map((t: { ts: number }) => t.ts)).toEqual([expected]);
   });
 
   it('400s a bad field naming it and its index, and stores nothing of the batch', async () => {

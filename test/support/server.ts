@@ -3,11 +3,10 @@
  * thing (browser tests, shutdown). Also small HTTP helpers: log in, ingest.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { freshDataDir } from './database';
+import { REPO_ROOT } from './paths';
 
-/** The repository root (this file is test/support/server.ts). */
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { REPO_ROOT };
 
 /** Longest wait for the server to print its address and answer /healthz, ms (tsx compiles on first start). */
 const START_TIMEOUT_MS = 30_000;
@@ -31,10 +30,12 @@ export interface RunningServer {
 }
 
 /**
- * Spawns `node --import tsx server/main.ts` with PORT=0, the demo accounts and keys, and the
- * simulator off (FLEETWIRE_SIM_RATE=0: tests ingest what they need). `env` overrides any of it.
+ * Spawns `node --import tsx server/main.ts` with PORT=0, the demo accounts and keys, the simulator
+ * off (FLEETWIRE_SIM_RATE=0: tests ingest what they need) and a fresh embedded database (removed at
+ * stop) unless `env` names a DATABASE_URL or FLEETWIRE_DATA_DIR. `env` overrides any of it.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  const data = env.DATABASE_URL || env.FLEETWIRE_DATA_DIR ? null : await freshDataDir();
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: REPO_ROOT,
     env: {
@@ -45,6 +46,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       FLEETWIRE_SIM_RATE: '0',
       FLEETWIRE_BUS: 'memory',
       LOG_LEVEL: 'warn',
+      ...(data ? { FLEETWIRE_DATA_DIR: data.dir } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,6 +56,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => (out += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exited.then(() => data?.remove());
 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
