@@ -201,7 +201,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   /** Registers every truck of the store in the live state, and where each was last seen. */
   const registerFleet = async (): Promise<void> => {
-    for (const tenant of directory.tenantsWithTrucks()) for (const truck of directory.trucksOf(tenant)) await state.putTruck(truck);
+    await Promise.all(directory.tenantsWithTrucks().flatMap((tenant) => directory.trucksOf(tenant).map((truck) => state.putTruck(truck))));
     if (state instanceof MemoryLiveState) {
       for (const last of await lastSamples(database.db)) state.restoreLast(last.tenant, last.eventId, last.telemetry);
     }
@@ -213,10 +213,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       if (kind === REVOKE_SIGNAL) broadcaster.closeSession(value);
     });
     redisBus.onEpochChange(() => {
-      // Redis lost its data: open streams hold ids of the lost history, so they end and resume with a
-      // reset; the store's fleet is registered again.
-      broadcaster.endStreams();
-      registerFleet().catch((err: unknown) => app.log.error({ err }, 'could not register the fleet again after Redis lost its data'));
+      // Redis lost its data: the store's fleet is registered again, then open streams (which hold ids
+      // of the lost history) end and resume with a reset that lists every truck.
+      registerFleet()
+        .catch((err: unknown) => app.log.error({ err }, 'could not register the fleet again after Redis lost its data'))
+        .finally(() => broadcaster.endStreams());
     });
   }
 

@@ -1,8 +1,7 @@
 /** Demo mode's tenants, operators, device keys, trucks and transfers, written idempotently at every start. */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { TruckInfo } from '../../src/shared/fleet';
 import { hashPassword } from '../passwords';
-import { CHANGES_CHANNEL } from './database';
 import { hashDeviceKey, KEY_PREFIX_LENGTH } from './device-keys';
 import type { Role, Schema } from './schema';
 
@@ -87,10 +86,7 @@ export async function seedDemo(db: Kysely<Schema>, seed: DemoSeed): Promise<void
         .values({ tenant: null, actor: 'demo', action: 'demo.seed', target: 'demo tenants', details: JSON.stringify({ operators: [...hashes.keys()] }) })
         .execute();
     }
-    for (const t of seed.tenants) {
-      for (const kind of ['operators', 'keys', 'trucks'] as const) {
-        await sql`select pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify({ kind, tenant: t.id })})`.execute(tx);
-      }
-    }
+    // No change notice: every instance seeds (and plans its simulator) at its own start, and
+    // announcing one instance's plan to the others would replace theirs with it.
   });
 }
