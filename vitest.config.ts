@@ -1,4 +1,4 @@
-// Test projects: `unit` (pure code and the server through inject/listen), `redis` (the Redis bus against real Redis) and `browser` (real Chromium).
+// Test projects: `unit` (pure code and the server through inject/listen), `redis` (the Redis bus against real Redis), `store` (the SQL store on PGlite and PostgreSQL) and `browser` (real Chromium).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -23,6 +23,18 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 30_000,
           // Several server processes and redis-servers per file: one file at a time on two cores.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // The server store on both engines: PGlite in temporary directories and fresh databases on the machine's PostgreSQL.
+          name: 'store',
+          include: ['test/store/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // A new PGlite data directory costs seconds of CPU: one file at a time on two cores.
           fileParallelism: false,
         },
       },
