@@ -12,6 +12,8 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
+          // The first app of a file opens an embedded database (seconds when the template is being made).
+          hookTimeout: 30_000,
         },
       },
       {

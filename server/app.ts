@@ -235,6 +235,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     });
   });
 
+  // API answers are per operator and per moment: no browser or proxy may keep one.
+  app.addHook('onRequest', async function noStore(request, reply) {
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
   await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES } });
   await app.register(metricsPlugin, { metrics, token: config.metricsToken });
   await app.register(healthPlugin, { bus });

@@ -47,7 +47,7 @@ export default async function streamPlugin(app: FastifyInstance, options: Stream
         ...(reply.getHeaders() as Record<string, string>),
         'content-type': 'text/event-stream; charset=utf-8',
         // no-transform: proxies must not compress or buffer a stream.
-        'cache-control': 'no-cache, no-transform',
+        'cache-control': 'no-store, no-transform',
         'x-accel-buffering': 'no',
         connection: 'keep-alive',
       });
