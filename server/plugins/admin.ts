@@ -7,9 +7,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { HttpError } from '../errors';
 import { strictSchema } from '../strict-schema';
+import { parseTransferFile, type TransferFileProblem } from '../transfer-file';
 import {
   addOperator,
   addTruck,
+  importTransfers,
   issueDeviceKey,
   listAudit,
   listDeviceKeys,
@@ -61,6 +63,20 @@ const NewTruck = Type.Object(
   },
   { additionalProperties: false },
 );
+const ImportQuery = Type.Object({ dryRun: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0')])) }, { additionalProperties: false });
+/** Largest transfer file, bytes: 10,000 rows of a few hundred bytes each. */
+export const TRANSFER_FILE_LIMIT_BYTES = 5 * 1_048_576;
+
+/** A file with problems: 400 with every problem, so the admin can fix them all at once. */
+class TransferFileError extends HttpError {
+  constructor(readonly problems: TransferFileProblem[]) {
+    super(400, 'invalid_transfers', `The file has ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing was imported. ${problems
+      .slice(0, 3)
+      .map((p) => (p.row > 0 ? `Row ${p.row}: ${p.message}` : p.message))
+      .join(' ')}`);
+  }
+}
+
 const TruckChange = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -188,6 +204,37 @@ export default async function adminPlugin(app: FastifyInstance, options: AdminPl
   app.get('/api/admin/transfers', { preHandler: guard }, async function transfers(request) {
     return { transfers: await listTransfers(db, admin(request).tenant) };
   });
+
+  // CSV arrives as text; JSON goes through the app's JSON parser.
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: TRANSFER_FILE_LIMIT_BYTES }, function csvBody(_request, body, done) {
+    done(null, body);
+  });
+
+  app.post(
+    '/api/admin/transfers',
+    { preHandler: guard, bodyLimit: TRANSFER_FILE_LIMIT_BYTES, schema: { querystring: ImportQuery }, validatorCompiler: strictSchema },
+    async function importTransferFile(request, reply) {
+      const op = admin(request);
+      const isCsv = typeof request.body === 'string';
+      const parsed = parseTransferFile(isCsv ? (request.body as string) : JSON.stringify(request.body ?? null), isCsv ? 'csv' : 'json');
+      const problems = [...parsed.problems];
+      parsed.transfers.forEach((t, i) => {
+        if (!directory.truck(op.tenant, t.truckId)) {
+          problems.push({ row: i + 1, field: 'truckId', message: `There is no truck "${t.truckId}" in your fleet: add it first.` });
+        }
+      });
+      problems.sort((x, y) => x.row - y.row);
+      const dryRun = (request.query as Static<typeof ImportQuery>).dryRun === '1';
+      if (dryRun) return { transfers: parsed.transfers.length, problems };
+      if (problems.length > 0) {
+        const error = new TransferFileError(problems);
+        return reply.code(400).send({ error: error.code, message: error.message, problems });
+      }
+      const imported = await importTransfers(db, actor(op), op.tenant, parsed.transfers);
+      await applied(op.tenant, 'trucks');
+      return reply.code(201).send({ imported });
+    },
+  );
 
   app.get('/api/admin/audit', { preHandler: guard }, async function audit(request) {
     return { entries: await listAudit(db, admin(request).tenant) };
