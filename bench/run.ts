@@ -14,6 +14,7 @@ const BENCHES: { file: string; result: string }[] = [
   { file: 'ui.ts', result: 'ui' },
   { file: 'offline.ts', result: 'offline' },
   { file: 'server/run.ts', result: 'server' },
+  { file: 'store.ts', result: 'store' },
   { file: 'redis.ts', result: 'redis' },
   { file: 'soak.ts', result: 'soak' },
 ];

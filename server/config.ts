@@ -36,7 +36,7 @@ export interface Config {
   sessionSecret: string;
   /** How long a session lasts, ms. */
   sessionTtlMs: number;
-  /** Days of telemetry history kept in the database. */
+  /** Days of telemetry history kept in the database; 0: none is kept. */
   historyDays: number;
   /** Telemetry rows waiting for the database past which ingest answers 503. */
   historyMaxPending: number;
@@ -168,7 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionSecret: secretRaw || randomBytes(32).toString('hex'),
     sessionSecretGenerated,
     sessionTtlMs: intVar(env, 'FLEETWIRE_SESSION_TTL_S', DEFAULT_SESSION_TTL_S, 5, 30 * 86_400) * 1000,
-    historyDays: intVar(env, 'FLEETWIRE_HISTORY_DAYS', DEFAULT_HISTORY_DAYS, 1, 3_650),
+    historyDays: intVar(env, 'FLEETWIRE_HISTORY_DAYS', DEFAULT_HISTORY_DAYS, 0, 3_650),
     historyMaxPending: intVar(env, 'FLEETWIRE_HISTORY_MAX_PENDING', DEFAULT_HISTORY_MAX_PENDING, 1_000, 10_000_000),
     metricsToken,
     retention: intVar(env, 'FLEETWIRE_RETENTION', DEFAULT_RETENTION, 1, 10_000_000),

@@ -34,7 +34,7 @@ export interface HistoryEvents {
 
 /** Options of the history writer. */
 export interface HistoryOptions {
-  /** Days of history kept. */
+  /** Days of history kept; 0 keeps none. */
   days: number;
   /** Rows waiting to be written past which `full` is true (ingest answers 503 then). */
   maxPending: number;
@@ -111,8 +111,14 @@ export class HistoryWriter {
     this.now = options.now ?? Date.now;
   }
 
+  /** Whether history is kept at all (`days` 0: it is not). */
+  get enabled(): boolean {
+    return this.options.days > 0;
+  }
+
   /** Creates today's partitions and starts the hourly maintenance. */
   async start(): Promise<void> {
+    if (!this.enabled) return;
     await maintainPartitions(this.db, this.now(), this.options.days);
     this.maintenance = setInterval(() => {
       maintainPartitions(this.db, this.now(), this.options.days).catch((err: unknown) => this.options.events?.onError?.(err, this.pending.length));
@@ -132,7 +138,7 @@ export class HistoryWriter {
 
   /** Queues rows; they are written within one round trip of the batch in flight. */
   append(rows: readonly HistoryRow[]): void {
-    if (rows.length === 0) return;
+    if (rows.length === 0 || !this.enabled) return;
     for (const row of rows) this.pending.push(row);
     this.appended += rows.length;
     this.writing ??= this.drain();
