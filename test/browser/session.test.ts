@@ -322,6 +322,37 @@ describe('tenant isolation', () => {
     }
   });
 
+  it('two tenants with the same truck id: each browser paints and stores its own truck-01', async () => {
+    const acmeBrowser = await profile('ana');
+    const globexBrowser = await profile('bo');
+    // The admins add a truck with the same id, each to their own tenant.
+    for (const [context, name] of [[acmeBrowser.context, 'Acme yard tractor'], [globexBrowser.context, 'Globex yard tractor']] as const) {
+      const res = await fetch(`${server.url}/api/admin/trucks`, {
+        method: 'POST',
+        headers: { cookie: await cookieHeader(context), 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'yard-01', name }),
+      });
+      expect(res.status, await res.text()).toBe(201);
+    }
+    const acmeTab = await open(acmeBrowser.context, '/trucks/yard-01');
+    const globexTab = await open(globexBrowser.context, '/trucks/yard-01');
+    const [acmeId] = await ingest('demo-acme', [{ truckId: 'yard-01', speedKph: 11, driverId: 'acme-yard-driver' }]);
+    const [globexId] = await ingest('demo-globex', [{ truckId: 'yard-01', speedKph: 22, driverId: 'globex-yard-driver' }]);
+    await waitForPainted(acmeTab, 'yard-01', acmeId!);
+    await waitForPainted(globexTab, 'yard-01', globexId!);
+    expect(await allText(acmeTab)).toContain('Acme yard tractor');
+    expect(await allText(globexTab)).toContain('Globex yard tractor');
+    await waitFor(async () => (await dumpDatabase(acmeTab, 'fleetwire:acme:ana')).includes('acme-yard-driver'), 'acme’s yard-01 stored');
+    await waitFor(async () => (await dumpDatabase(globexTab, 'fleetwire:globex:bo')).includes('globex-yard-driver'), 'globex’s yard-01 stored');
+    expect(await dumpDatabase(acmeTab, 'fleetwire:acme:ana')).not.toMatch(/globex-yard-driver|Globex yard tractor/);
+    expect(await dumpDatabase(globexTab, 'fleetwire:globex:bo')).not.toMatch(/acme-yard-driver|Acme yard tractor/);
+    // Each truck window loads its own tenant's history from the server.
+    for (const [page, speed] of [[acmeTab, 11], [globexTab, 22]] as const) {
+      const speeds = await page.evaluate(async () => ((await (await fetch('/api/trucks/yard-01/history?since=0')).json()) as { telemetry: { speedKph: number }[] }).telemetry.map((t) => t.speedKph));
+      expect(speeds).toEqual([speed]);
+    }
+  });
+
   it('one browser: acme logs out, globex logs in — no acme database, state or text remains', async () => {
     const p = await profile('ana');
     const page = await open(p.context, '/');
