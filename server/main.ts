@@ -2,6 +2,7 @@
 import { buildApp } from './app';
 import { RedisUnreachableError } from './bus/redis';
 import { ConfigError, loadConfig, type Config } from './config';
+import { DatabaseUnavailableError } from './store';
 
 /** Longest a shutdown may take before the process exits anyway, ms. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -18,6 +19,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await buildApp(config, { processMetrics: true });
+  if (config.demoExposed) {
+    app.log.warn(
+      `FLEETWIRE_DEMO=1 on HOST ${config.host}: the demo accounts and device keys, whose passwords are published, are reachable from other machines`,
+    );
+  }
   if (config.sessionSecretGenerated) {
     app.log.warn(
       config.bus === 'redis'
@@ -59,7 +65,7 @@ main().catch((err: unknown) => {
     process.stderr.write(`fleetwire: ${err.message}\n`);
     process.exit(2);
   }
-  if (err instanceof RedisUnreachableError) {
+  if (err instanceof RedisUnreachableError || err instanceof DatabaseUnavailableError) {
     process.stderr.write(`fleetwire: ${err.message}\n`);
     process.exit(1);
   }

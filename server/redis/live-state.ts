@@ -5,7 +5,6 @@
  */
 import type { Redis } from 'ioredis';
 import type { Alert, FleetSnapshot, Telemetry, TruckInfo, TruckSnapshot } from '../../src/shared/fleet';
-import type { BusEvent } from '../bus';
 import { RedisUnavailableError } from '../bus/redis';
 import type { LiveState } from '../live-state';
 import type { RedisKeys } from './keys';
