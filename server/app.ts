@@ -259,7 +259,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(streamPlugin, { bus, state, metrics, broadcaster });
   await app.register(adminPlugin, { database, directory });
   await app.register(staticPlugin, { root: config.staticDir });
-  await app.register(alertsPlugin, { engine, ingestor, state, bus, sweepMs: options.alertSweepMs });
+  await app.register(alertsPlugin, { engine, ingestor, state, bus, database, history, sweepMs: options.alertSweepMs });
   if (config.demo) {
     await app.register(simulatorPlugin, {
       ingestor,

@@ -154,8 +154,14 @@ export class Ingestor {
     });
   }
 
-  private count(tenant: string, events: readonly { type: string }[]): void {
-    for (const e of events) this.deps.metrics.eventsPublished.inc({ tenant, type: e.type });
+  /** Counts published events, and hands their alerts to the database (the tenant's alert record). */
+  private count(tenant: string, events: readonly BusEvent[]): void {
+    const alerts: Alert[] = [];
+    for (const e of events) {
+      this.deps.metrics.eventsPublished.inc({ tenant, type: e.type });
+      if (e.type === 'alert') alerts.push(e.data);
+    }
+    this.deps.history?.appendAlerts(tenant, alerts);
   }
 
   private serialized<T>(tenant: string, task: () => Promise<T>): Promise<T> {

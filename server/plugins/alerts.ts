@@ -1,6 +1,14 @@
-/** The alert sweep: one timer evaluates every truck without a sample, so silence raises a no-data alert. */
+/**
+ * Alerts: the sweep (one timer evaluates every truck without a sample, so silence raises a no-data
+ * alert), the tenant's alert list, and acknowledgement for the whole tenant.
+ */
 import type { FastifyInstance } from 'fastify';
+import Type, { type Static } from 'typebox';
 import type { TruckInfo } from '../../src/shared/fleet';
+import { strictSchema } from '../strict-schema';
+import { ackAlert, listAlerts, MAX_ALERTS_LISTED, type Database, type HistoryWriter } from '../store';
+import { HttpError } from '../errors';
+import type { Operator } from './auth';
 import type { AlertTracker } from '../alerts';
 import type { Bus } from '../bus';
 import type { Ingestor } from '../ingest';
@@ -15,8 +23,24 @@ export interface AlertsPluginOptions {
   ingestor: Ingestor;
   state: LiveState;
   bus: Bus;
+  database: Database;
+  /** Where alert events are queued for the database (a list right after an event includes it). */
+  history: HistoryWriter;
   sweepMs?: number;
 }
+
+/** Longest wait for this instance's own pending alert writes before a list, ms. */
+const READ_YOUR_WRITES_MS = 2_000;
+
+const AlertsQuery = Type.Object(
+  {
+    state: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('all')])),
+    truckId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$' })),
+  },
+  { additionalProperties: false },
+);
+const AlertParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
 /** Runs the sweep while the app is up. */
 export default async function alertsPlugin(app: FastifyInstance, options: AlertsPluginOptions): Promise<void> {
@@ -40,6 +64,34 @@ export default async function alertsPlugin(app: FastifyInstance, options: Alerts
       busy = false;
     }
   }
+
+  app.get(
+    '/api/alerts',
+    { preHandler: app.authenticate, schema: { querystring: AlertsQuery }, validatorCompiler: strictSchema },
+    async function alerts(request) {
+      const op = request.operator as Operator;
+      const query = request.query as Static<typeof AlertsQuery>;
+      const limit = query.limit === undefined ? 200 : Number(query.limit);
+      if (limit < 1 || limit > MAX_ALERTS_LISTED) throw new HttpError(400, 'invalid_request', `limit must be from 1 to ${MAX_ALERTS_LISTED}.`);
+      await Promise.race([options.history.settled(), new Promise((resolve) => setTimeout(resolve, READ_YOUR_WRITES_MS).unref())]);
+      return { alerts: await listAlerts(options.database.db, op.tenant, { state: query.state ?? 'active', truckId: query.truckId, limit }) };
+    },
+  );
+
+  app.post(
+    '/api/alerts/:id/ack',
+    { preHandler: [app.authenticate, app.requireRole('operator')], schema: { params: AlertParams }, validatorCompiler: strictSchema },
+    async function acknowledge(request) {
+      const op = request.operator as Operator;
+      const { id } = request.params as Static<typeof AlertParams>;
+      // The alert may have been raised a moment ago by this instance: its row must be there first.
+      await Promise.race([options.history.settled(), new Promise((resolve) => setTimeout(resolve, READ_YOUR_WRITES_MS).unref())]);
+      const { alert, changed } = await ackAlert(options.database.db, `operator:${op.username}`, op.tenant, id, op.username);
+      // Every stream of the tenant, on every instance, gets the acknowledged alert.
+      if (changed) await options.ingestor.publish(op.tenant, () => [{ type: 'alert', data: alert }]);
+      return { alert };
+    },
+  );
 
   app.addHook('onReady', async function startSweep() {
     timer = setInterval(() => void sweep(), options.sweepMs ?? ALERT_SWEEP_MS);

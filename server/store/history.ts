@@ -4,7 +4,8 @@
  * FLEETWIRE_HISTORY_DAYS in one partition per UTC day, so retention drops whole days.
  */
 import { sql, type Kysely } from 'kysely';
-import type { Telemetry } from '../../src/shared/fleet';
+import type { Alert, Telemetry } from '../../src/shared/fleet';
+import { recordAlerts } from './alerts';
 import type { Schema } from './schema';
 
 /** One UTC day, ms. */
@@ -95,6 +96,8 @@ export async function maintainPartitions(db: Kysely<Schema>, now: number, days: 
 /** Writes accepted telemetry to the database in batches; `append` never waits for the database. */
 export class HistoryWriter {
   private pending: HistoryRow[] = [];
+  /** Alert events, written with the telemetry of the same round (their order kept). */
+  private pendingAlerts: { tenant: string; alert: Alert }[] = [];
   private writing: Promise<void> | null = null;
   private readonly now: () => number;
   private maintenance: NodeJS.Timeout | null = null;
@@ -144,6 +147,14 @@ export class HistoryWriter {
     this.writing ??= this.drain();
   }
 
+  /** Queues alert events (starts, clears, acknowledgements); written with the next batch. */
+  appendAlerts(tenant: string, alerts: readonly Alert[]): void {
+    if (alerts.length === 0) return;
+    for (const alert of alerts) this.pendingAlerts.push({ tenant, alert });
+    this.appended += alerts.length;
+    this.writing ??= this.drain();
+  }
+
   /** Resolves when every row appended before this call is written (a read after a write sees it). */
   settled(): Promise<void> {
     if (this.written >= this.appended) return Promise.resolve();
@@ -162,18 +173,20 @@ export class HistoryWriter {
   }
 
   private async drain(): Promise<void> {
-    while (this.pending.length > 0 && !this.closed) {
+    while ((this.pending.length > 0 || this.pendingAlerts.length > 0) && !this.closed) {
       const batch = this.pending.slice(0, HISTORY_BATCH_ROWS);
+      const alerts = this.pendingAlerts.slice(0, HISTORY_BATCH_ROWS);
       const started = performance.now();
       try {
-        await this.write(batch);
+        await this.write(batch, alerts);
       } catch (err) {
         this.options.events?.onError?.(err, this.pending.length);
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
         continue;
       }
       this.pending.splice(0, batch.length);
-      this.written += batch.length;
+      this.pendingAlerts.splice(0, alerts.length);
+      this.written += batch.length + alerts.length;
       this.options.events?.onWritten?.(batch.length, performance.now() - started);
       this.waiters = this.waiters.filter((w) => {
         if (w.through > this.written) return true;
@@ -184,7 +197,7 @@ export class HistoryWriter {
     this.writing = null;
   }
 
-  private async write(batch: readonly HistoryRow[]): Promise<void> {
+  private async write(batch: readonly HistoryRow[], alerts: readonly { tenant: string; alert: Alert }[]): Promise<void> {
     const { first, end } = partitionRange(this.now(), this.options.days);
     const rows = [];
     let skipped = 0;
@@ -194,10 +207,12 @@ export class HistoryWriter {
       else rows.push({ tenant: r.tenant, truck_id: r.telemetry.truckId, ts: new Date(r.telemetry.ts).toISOString(), event_id: r.eventId, data: r.telemetry });
     }
     if (skipped > 0) this.options.events?.onSkipped?.(skipped, `their ts is outside the ${this.options.days} days of history kept`);
-    if (rows.length === 0) return;
+    if (rows.length === 0 && alerts.length === 0) return;
     // One parameter for the whole batch: the same statement on PGlite and node-postgres, no per-row round trip.
     const json = JSON.stringify(rows);
     await this.db.transaction().execute(async (tx) => {
+      await recordAlerts(tx, alerts);
+      if (rows.length === 0) return;
       await sql`
         insert into telemetry (tenant, truck_id, ts, event_id, data)
         select tenant, truck_id, ts, event_id, data

@@ -11,3 +11,4 @@ export type { Role, Schema } from './schema';
 export { ROLES } from './schema';
 export * from './validation';
 export * from './demo';
+export * from './alerts';

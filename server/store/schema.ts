@@ -99,8 +99,23 @@ export interface TruckLastTable {
   data: Json<Record<string, unknown>>;
 }
 
+export interface AlertsTable {
+  tenant: string;
+  id: string;
+  truck_id: string;
+  kind: string;
+  severity: string;
+  state: 'active' | 'cleared';
+  started_at: Timestamp;
+  cleared_at: Timestamp | null;
+  message: string;
+  acked_by: string | null;
+  acked_at: Timestamp | null;
+}
+
 /** Every table. */
 export interface Schema {
+  alerts: AlertsTable;
   tenants: TenantsTable;
   operators: OperatorsTable;
   device_keys: DeviceKeysTable;

@@ -69,6 +69,10 @@ export interface Alert {
   /** Epoch ms, when cleared. */
   clearedAt?: number;
   message: string;
+  /** Who acknowledged it, for the whole tenant (username), once someone has. */
+  ackedBy?: string;
+  /** Epoch ms of the acknowledgement. */
+  ackedAt?: number;
 }
 
 /** A truck's identity and assignment, without its live state. */

@@ -71,3 +71,72 @@ describe('alerts', () => {
     expect(snap.lastEventId?.endsWith('-1')).toBe(true);
   });
 });
+
+describe('the tenant’s alert record and acknowledgement', () => {
+  async function raiseSpeeding(a: FastifyInstance, truckId: string): Promise<void> {
+    const t0 = Date.now();
+    await inject(a, [sample(truckId, { ts: t0, speedKph: SPEEDING_KPH + 10 }), sample(truckId, { ts: t0 + 1_000, speedKph: SPEEDING_KPH + 12 })]);
+  }
+  async function operatorCookie(a: FastifyInstance, admin: string, username: string, role: string): Promise<string> {
+    const res = await a.inject({ method: 'POST', url: '/api/admin/operators', headers: { cookie: admin }, payload: { username, password: 'long enough password', role } });
+    expect(res.statusCode, res.body).toBe(201);
+    return loginCookie(a, username, 'long enough password');
+  }
+
+  it('lists alerts from the database, acknowledges once for the whole tenant, tells every stream, and refuses a viewer', async () => {
+    app = await makeApp();
+    const url = await listen(app);
+    const ana = await loginCookie(app);
+    const bo = await loginCookie(app, 'bo');
+    const operator = await operatorCookie(app, ana, 'alert-op', 'operator');
+    const viewer = await operatorCookie(app, ana, 'alert-viewer', 'viewer');
+    reader = await SseReader.open(url, ana);
+    await raiseSpeeding(app, 'acme-06');
+
+    const active = (await app.inject({ url: '/api/alerts?state=active', headers: { cookie: operator } })).json() as { alerts: Alert[] };
+    const alert = active.alerts.find((a) => a.truckId === 'acme-06' && a.kind === 'speeding');
+    expect(alert).toMatchObject({ state: 'active' });
+    expect(alert?.ackedBy).toBeUndefined();
+    // Another tenant sees none of it, and cannot acknowledge it.
+    const globex = (await app.inject({ url: '/api/alerts?state=all', headers: { cookie: bo } })).json() as { alerts: Alert[] };
+    expect(globex.alerts.some((a) => a.id === alert?.id)).toBe(false);
+    expect((await app.inject({ method: 'POST', url: `/api/alerts/${encodeURIComponent(alert!.id)}/ack`, headers: { cookie: bo } })).statusCode).toBe(404);
+    // A viewer watches only.
+    const refused = await app.inject({ method: 'POST', url: `/api/alerts/${encodeURIComponent(alert!.id)}/ack`, headers: { cookie: viewer } });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ error: 'forbidden' });
+
+    const acked = await app.inject({ method: 'POST', url: `/api/alerts/${encodeURIComponent(alert!.id)}/ack`, headers: { cookie: operator } });
+    expect(acked.statusCode).toBe(200);
+    expect(acked.json().alert).toMatchObject({ id: alert!.id, ackedBy: 'alert-op', ackedAt: expect.any(Number) });
+    // The stream carries the acknowledged alert.
+    await reader.until(() => reader!.ofType('alert').some((e) => (JSON.parse(e.data) as Alert).ackedBy === 'alert-op'), 'the acknowledged alert on the stream');
+    // Twice is harmless: the first acknowledgement stays, no second event.
+    const again = await app.inject({ method: 'POST', url: `/api/alerts/${encodeURIComponent(alert!.id)}/ack`, headers: { cookie: ana } });
+    expect(again.json().alert).toMatchObject({ ackedBy: 'alert-op' });
+    const all = (await app.inject({ url: '/api/alerts?state=all', headers: { cookie: ana } })).json() as { alerts: Alert[] };
+    expect(all.alerts.find((a) => a.id === alert!.id)).toMatchObject({ ackedBy: 'alert-op' });
+    // The snapshot's active alert carries it too.
+    const snap = (await app.inject({ url: '/api/fleet', headers: { cookie: ana } })).json() as FleetSnapshot;
+    expect(snap.trucks.find((t) => t.id === 'acme-06')?.alerts.find((a) => a.id === alert!.id)).toMatchObject({ ackedBy: 'alert-op' });
+    // Cleared later: the record keeps who acknowledged it.
+    await inject(app, sample('acme-06', { ts: Date.now() + 5_000, speedKph: 80 }));
+    const afterClear = (await app.inject({ url: '/api/alerts?state=all&truckId=acme-06', headers: { cookie: ana } })).json() as { alerts: Alert[] };
+    expect(afterClear.alerts.find((a) => a.id === alert!.id)).toMatchObject({ state: 'cleared', ackedBy: 'alert-op' });
+    const audit = (await app.inject({ url: '/api/admin/audit', headers: { cookie: ana } })).json() as { entries: { action: string; target: string }[] };
+    expect(audit.entries.filter((e) => e.action === 'alert.ack' && e.target === alert!.id)).toHaveLength(1);
+  });
+
+  it('400s bad parameters naming them, 404s an unknown alert, 401s without a session', async () => {
+    app = await makeApp();
+    const ana = await loginCookie(app);
+    for (const query of ['state=closed', 'limit=0', 'limit=abc', 'color=red']) {
+      const res = await app.inject({ url: `/api/alerts?${query}`, headers: { cookie: ana } });
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().message, query).toMatch(/state|limit|color/);
+    }
+    expect((await app.inject({ method: 'POST', url: '/api/alerts/nope/ack', headers: { cookie: ana } })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/api/alerts' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'POST', url: '/api/alerts/nope/ack' })).statusCode).toBe(401);
+  });
+});

@@ -6,9 +6,11 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import * as m0001 from './0001-core';
+import * as m0002 from './0002-alerts';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-core': m0001,
+  '0002-alerts': m0002,
 };
 
 /** Applies every pending migration; throws naming the one that failed. */
