@@ -1,6 +1,6 @@
 /**
  * The built client (dist/client): hashed assets cached for a year, everything else revalidated,
- * and the app's routes (`/`, `/login`, `/trucks/:id`) answered with index.html. Without a build
+ * and the app's routes (`/`, `/login`, `/admin`, `/trucks/:id`) answered with index.html. Without a build
  * it explains itself with a 503 page instead of failing.
  */
 import { existsSync } from 'node:fs';
@@ -57,5 +57,5 @@ export default async function staticPlugin(app: FastifyInstance, options: Static
     return reply.header('cache-control', REVALIDATE).sendFile('index.html', root);
   }
 
-  for (const url of ['/', '/login', '/trucks/:id']) app.get(url, appShell);
+  for (const url of ['/', '/login', '/admin', '/trucks/:id']) app.get(url, appShell);
 }
