@@ -16,6 +16,7 @@ import fleetPlugin from './plugins/fleet';
 import healthPlugin from './plugins/health';
 import ingestPlugin, { INGEST_BODY_LIMIT_BYTES } from './plugins/ingest';
 import metricsPlugin from './plugins/metrics';
+import osmandPlugin from './plugins/osmand';
 import simulatorPlugin from './plugins/simulator';
 import staticPlugin from './plugins/static';
 import streamPlugin from './plugins/stream';
@@ -103,10 +104,21 @@ function formatSchemaErrors(errors: readonly AjvErrorLike[], dataVar: string): E
   return new Error(`${field || `the ${dataVar}`} ${e.message ?? 'is invalid'}`);
 }
 
+/**
+ * A request as logged: method, URL and client address, with secrets in the query string (an OsmAnd
+ * device's key travels as `id=`) replaced.
+ */
+function requestForLog(request: { method: string; url: string; ip?: string }): Record<string, unknown> {
+  return { method: request.method, url: request.url.replace(/([?&](?:id|deviceid)=)[^&]*/gi, '$1***'), remoteAddress: request.ip };
+}
+
 /** Builds the app: plugins registered, services created, nothing listening yet. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger:
+      options.logger === false
+        ? false
+        : { level: config.logLevel, ...(typeof options.logger === 'object' ? options.logger : {}), serializers: { req: requestForLog } },
     bodyLimit: INGEST_BODY_LIMIT_BYTES,
     // Prototype-poisoning keys in JSON are refused (400), never merged.
     onProtoPoisoning: 'error',
@@ -256,6 +268,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   await app.register(fleetPlugin, { bus, state, directory, database, history });
   await app.register(ingestPlugin, { ingestor, metrics, directory });
+  await app.register(osmandPlugin, { ingestor, metrics, directory });
   await app.register(streamPlugin, { bus, state, metrics, broadcaster });
   await app.register(adminPlugin, { database, directory });
   await app.register(staticPlugin, { root: config.staticDir });

@@ -30,6 +30,9 @@ const FIELD_RULES = {
   reeferSetpointC: 'a temperature in °C from -60 to 60',
   driverId: 'a driver id string',
   hosRemainingMin: 'a number of minutes from 0 to 10080',
+  altitudeM: 'a number of metres from -500 to 10000',
+  accuracyM: 'a number of metres from 0 to 100000',
+  batteryPct: 'a percentage from 0 to 100',
 } as const;
 
 type Field = keyof typeof FIELD_RULES;
@@ -54,6 +57,9 @@ export const TelemetryInput = Type.Object(
     reeferSetpointC: Type.Optional(Type.Number({ minimum: -60, maximum: 60, description: FIELD_RULES.reeferSetpointC })),
     driverId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: FIELD_RULES.driverId })),
     hosRemainingMin: Type.Optional(Type.Number({ minimum: 0, maximum: 10_080, description: FIELD_RULES.hosRemainingMin })),
+    altitudeM: Type.Optional(Type.Number({ minimum: -500, maximum: 10_000, description: FIELD_RULES.altitudeM })),
+    accuracyM: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000, description: FIELD_RULES.accuracyM })),
+    batteryPct: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: FIELD_RULES.batteryPct })),
   },
   { additionalProperties: false },
 );
@@ -66,6 +72,20 @@ export const IngestBody = Type.Union([
   TelemetryInput,
   Type.Array(TelemetryInput, { minItems: 1, maxItems: MAX_ITEMS_PER_REQUEST }),
 ]);
+
+/** The optional fields, copied only when present. */
+const OPTIONAL_FIELDS = [
+  'odometerKm',
+  'fuelPct',
+  'engineOn',
+  'reeferTempC',
+  'reeferSetpointC',
+  'driverId',
+  'hosRemainingMin',
+  'altitudeM',
+  'accuracyM',
+  'batteryPct',
+] as const;
 
 const checkItem = Compile(TelemetryInput);
 // Per-field checkers, compiled once, to name the first bad field after a failed whole-item check.
@@ -139,7 +159,7 @@ export function parseTelemetryBody(body: unknown): Telemetry[] {
       headingDeg: input.headingDeg,
     };
     // Copy only present optionals, so stored JSON has no `undefined` holes.
-    for (const key of ['odometerKm', 'fuelPct', 'engineOn', 'reeferTempC', 'reeferSetpointC', 'driverId', 'hosRemainingMin'] as const) {
+    for (const key of OPTIONAL_FIELDS) {
       if (input[key] !== undefined) (t as unknown as Record<string, unknown>)[key] = input[key];
     }
     out.push(t);

@@ -180,7 +180,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
   app.addHook('onRequest', async function checkOrigin(request) {
     if (!STATE_CHANGING.has(request.method)) return;
     // Devices authenticate with a Bearer key, not a cookie: cross-site forgery cannot ride on it.
-    if (request.url === '/api/ingest' || request.url.startsWith('/api/ingest?')) return;
+    if (/^\/api\/(ingest|osmand)(\?|$)/.test(request.url)) return;
     const origin = request.headers.origin;
     if (origin === undefined) return;
     let host: string | null;

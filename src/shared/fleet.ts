@@ -51,6 +51,12 @@ export interface Telemetry {
   reeferSetpointC?: number;
   driverId?: string;
   hosRemainingMin?: number;
+  /** Metres above sea level, as the device's GPS reports it. */
+  altitudeM?: number;
+  /** The position's accuracy radius, metres. */
+  accuracyM?: number;
+  /** The tracker's or phone's battery, percent. */
+  batteryPct?: number;
 }
 
 /** The kinds of alert the server derives from telemetry. */
