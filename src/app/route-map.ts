@@ -5,7 +5,7 @@
 import { LitElement, css, html, svg, nothing } from 'lit';
 import type { LatLon, Telemetry, Transfer } from '../shared/fleet';
 import { baseStyles } from './shared-styles';
-import { thin } from './thin';
+import { thinEvenly } from './thin';
 
 /** Drawing width in SVG units; the element scales it to its width. */
 const WIDTH = 460;
@@ -144,7 +144,7 @@ interface Drawing {
 const MAX_TRACK_POINTS = 600;
 
 function draw(transfer: Transfer, route: LatLon[], track: LatLon[], position: LatLon | null): Drawing {
-  const thinTrack = thin(track, MAX_TRACK_POINTS);
+  const thinTrack = thinEvenly(track, MAX_TRACK_POINTS);
   const pts: LatLon[] = [...route, ...thinTrack];
   if (position) pts.push(position);
   const { project, height } = projection(pts);

@@ -19,8 +19,11 @@ const LEFT = 40;
 const RIGHT = 8;
 const TOP = 8;
 const BOTTOM = 20;
-/** Points drawn at most: more than the chart has pixels is wasted work on every update. */
-const MAX_POINTS = 400;
+/**
+ * Points drawn at most: the lowest and highest of each pixel column of the plot (about 410 units
+ * wide), so peaks stay; more than that is wasted work on every update.
+ */
+const MAX_POINTS = 820;
 
 /** A sparkline chart. */
 export class SparkChart extends LitElement {
@@ -57,7 +60,7 @@ export class SparkChart extends LitElement {
   }
 
   protected override render() {
-    const pts = thin(this.points, MAX_POINTS);
+    const pts = thin(this.points, MAX_POINTS, (p) => p.v);
     const last = pts[pts.length - 1];
     if (!last || pts.length < 2) {
       return html`<p class="muted">${this.label}: not enough data yet.</p>`;
