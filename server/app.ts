@@ -4,7 +4,7 @@ import type { TruckInfo } from '../src/shared/fleet';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { AlertEngine, type AlertTracker } from './alerts';
 import { RedisBus, createBus, type Bus } from './bus';
-import type { Config } from './config';
+import { mapStyleOrigin, type Config } from './config';
 import { DEMO_ACCOUNTS, DEMO_DEVICE_KEYS, DEMO_TENANT_NAMES, DEMO_TENANTS, buildDemoFleet } from './demo/fleet';
 import { clientErrorResponse, describeError } from './errors';
 import { Ingestor } from './ingest';
@@ -12,6 +12,7 @@ import { FleetwireMetrics } from './metrics';
 import alertsPlugin from './plugins/alerts';
 import adminPlugin from './plugins/admin';
 import authPlugin from './plugins/auth';
+import clientConfigPlugin from './plugins/client-config';
 import fleetPlugin from './plugins/fleet';
 import healthPlugin from './plugins/health';
 import ingestPlugin, { INGEST_BODY_LIMIT_BYTES } from './plugins/ingest';
@@ -67,20 +68,25 @@ declare module 'fastify' {
   }
 }
 
-const CSP_DIRECTIVES = {
-  defaultSrc: ["'self'"],
-  scriptSrc: ["'self'"],
-  // Lit renders inline style attributes; scripts stay strictly same-origin files.
-  styleSrc: ["'self'", "'unsafe-inline'"],
-  imgSrc: ["'self'", 'data:'],
-  connectSrc: ["'self'"],
-  workerSrc: ["'self'"],
-  manifestSrc: ["'self'"],
-  objectSrc: ["'none'"],
-  baseUri: ["'self'"],
-  formAction: ["'self'"],
-  frameAncestors: ["'none'"],
-};
+/** The Content Security Policy; a map style of another origin (FLEETWIRE_MAP_STYLE) is the one outside host allowed. */
+function cspDirectives(config: Pick<Config, 'mapStyle'>) {
+  const mapOrigin = mapStyleOrigin(config);
+  return {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    // Lit renders inline style attributes; scripts stay strictly same-origin files.
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    // MapLibre fetches a style, its tiles, sprites and glyphs (images included) with fetch().
+    connectSrc: mapOrigin ? ["'self'", mapOrigin] : ["'self'"],
+    workerSrc: ["'self'"],
+    manifestSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  };
+}
 
 interface AjvErrorLike {
   keyword: string;
@@ -126,9 +132,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     schemaErrorFormatter: formatSchemaErrors,
     trustProxy: options.trustProxy ?? config.trustProxy,
     // Errors of the router (a bad percent escape, an over-long path part) in the same `{error, message}` shape.
-    frameworkErrors: function frameworkError(err, _request, reply) {
+    frameworkErrors: function frameworkError(err, request, reply) {
       const { status, body, headers } = describeError(err, INGEST_BODY_LIMIT_BYTES);
-      return (reply as FastifyReply).code(status).headers(headers).send(body);
+      // Refused before any hook ran: the API's no-store is set here too.
+      const extra = request.url.startsWith('/api/') ? { ...headers, 'cache-control': 'no-store' } : headers;
+      return (reply as FastifyReply).code(status).headers(extra).send(body);
     },
     // Requests Node's HTTP parser cannot read (oversized headers, broken request lines): JSON too.
     clientErrorHandler: function clientError(err, socket) {
@@ -197,7 +205,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const directory = await Directory.open(
     database,
     {
-      onTrucksChanged: (tenant, changed) => announceTrucks?.(tenant, changed),
+      onTrucksChanged: (tenant, changed) =>
+        announceTrucks?.(tenant, changed).catch((err: unknown) =>
+          app.log.error({ err, tenant }, 'could not announce changed trucks; streams show them after their next reset'),
+        ),
       onOperatorsRemoved: (tenant, usernames) => broadcaster.closeOperators(tenant, usernames),
       onError: (err, what) => app.log.error({ err }, `directory: ${what} failed`),
     },
@@ -251,7 +262,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.addHook('onRequest', async function noStore(request, reply) {
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
-  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES } });
+  await app.register(helmet, { contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(config) } });
   await app.register(metricsPlugin, { metrics, token: config.metricsToken });
   await app.register(healthPlugin, { bus });
   await app.register(authPlugin, {
@@ -271,6 +282,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(osmandPlugin, { ingestor, metrics, directory });
   await app.register(streamPlugin, { bus, state, metrics, broadcaster });
   await app.register(adminPlugin, { database, directory });
+  await app.register(clientConfigPlugin, { mapStyle: config.mapStyle });
   await app.register(staticPlugin, { root: config.staticDir });
   await app.register(alertsPlugin, { engine, ingestor, state, bus, database, history, sweepMs: options.alertSweepMs });
   if (config.demo) {

@@ -50,6 +50,11 @@ export interface Config {
   /** Interval of the stream heartbeat comment, ms. */
   heartbeatMs: number;
   logLevel: string;
+  /**
+   * A MapLibre style URL for the dashboard's fleet map (`FLEETWIRE_MAP_STYLE`); undefined: the
+   * country outlines shipped with the app, which need no tile server.
+   */
+  mapStyle: string | undefined;
 }
 
 /** A configuration value that cannot be used; the message names the variable. */
@@ -148,6 +153,12 @@ export function loadConfig(env: Env = process.env): Config {
   // Demo accounts have published passwords: on by default only where nobody else can reach the server.
   const demo = flagVar(env, 'FLEETWIRE_DEMO', isLoopback(host));
   const metricsToken = env.FLEETWIRE_METRICS_TOKEN?.trim() || undefined;
+  const mapStyle = env.FLEETWIRE_MAP_STYLE?.trim() || undefined;
+  if (mapStyle !== undefined && !isMapStyleUrl(mapStyle)) {
+    throw new ConfigError(
+      `FLEETWIRE_MAP_STYLE must be an http(s) URL or a path on this server of a MapLibre style (e.g. "https://tiles.example.com/styles/basic/style.json"), got "${mapStyle}"`,
+    );
+  }
   if (metricsToken !== undefined && metricsToken.length < 16) {
     throw new ConfigError('FLEETWIRE_METRICS_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 16`)');
   }
@@ -175,5 +186,27 @@ export function loadConfig(env: Env = process.env): Config {
     staticDir: path.resolve(env.FLEETWIRE_STATIC_DIR?.trim() || 'dist/client'),
     heartbeatMs: intVar(env, 'FLEETWIRE_HEARTBEAT_MS', DEFAULT_HEARTBEAT_MS, 10, 15_000),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
+    mapStyle,
   };
+}
+
+/** An absolute http(s) URL, or a path on this server ("/styles/fleet.json"). */
+function isMapStyleUrl(value: string): boolean {
+  if (value.startsWith('/')) return !value.startsWith('//');
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    // Not a URL at all: refused by the caller with the variable's name.
+    return false;
+  }
+}
+
+/**
+ * The origin the map style is fetched from when it is not this server's, for the Content Security
+ * Policy's `connect-src`; null for a path on this server or no style.
+ */
+export function mapStyleOrigin(config: Pick<Config, 'mapStyle'>): string | null {
+  if (!config.mapStyle || config.mapStyle.startsWith('/')) return null;
+  return new URL(config.mapStyle).origin;
 }

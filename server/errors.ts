@@ -81,7 +81,7 @@ export function describeError(err: unknown, bodyLimitBytes: number): { status: n
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return {
         status: 414,
-        body: { error: 'uri_too_long', message: 'A part of the URL is too long: truck ids have at most 64 characters.' },
+        body: { error: 'uri_too_long', message: 'A part of the URL is too long: ids and names in a path have at most 64 to 100 characters.' },
         headers: {},
       };
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -30,6 +30,8 @@ export interface TransferFileProblem {
 /** What a file holds: the transfers that passed every check, and every problem found. Store nothing unless `problems` is empty. */
 export interface ParsedTransferFile {
   transfers: TransferInput[];
+  /** The file's data row (from 1) of each transfer, in the same order. */
+  rows: number[];
   problems: TransferFileProblem[];
 }
 
@@ -138,12 +140,13 @@ const COLUMN_OF_PATH = new Map(Object.entries(CSV_PATH).map(([column, p]) => [p,
  */
 export function parseTransferFile(text: string, format: TransferFileFormat): ParsedTransferFile {
   const read = format === 'csv' ? readCsv(text) : readJson(text);
-  if ('problem' in read) return { transfers: [], problems: [read.problem] };
+  if ('problem' in read) return { transfers: [], rows: [], problems: [read.problem] };
   const { rows, problems } = read;
   if (rows.length === 0 && problems.length === 0) {
     problems.push({ row: 0, field: 'file', message: 'The file has no transfers.' });
   }
   const transfers: TransferInput[] = [];
+  const transferRows: number[] = [];
   const firstRowOfId = new Map<string, number>();
   for (const { row, value } of rows) {
     const rowProblems: TransferFileProblem[] = [];
@@ -163,12 +166,15 @@ export function parseTransferFile(text: string, format: TransferFileFormat): Par
         firstRowOfId.set(transfer.id, row);
       }
     }
-    if (rowProblems.length === 0 && transfer) transfers.push(transfer);
+    if (rowProblems.length === 0 && transfer) {
+      transfers.push(transfer);
+      transferRows.push(row);
+    }
     problems.push(...rowProblems);
   }
   // Rows in order (a CSV row's value count is checked while reading, before the others' fields); stable within a row.
   problems.sort((a, b) => a.row - b.row);
-  return { transfers, problems };
+  return { transfers, rows: transferRows, problems };
 }
 
 /** A file's data rows before checking, with their 1-based row numbers; or the one problem that stops reading it. */

@@ -90,19 +90,20 @@ const TruckChange = Type.Object(
 export default async function adminPlugin(app: FastifyInstance, options: AdminPluginOptions): Promise<void> {
   const { database, directory } = options;
   const db = database.db;
+  // onRequest, not preHandler: who may call is decided before a body is read or checked.
   const guard = [app.authenticate, app.requireRole('admin')];
   const admin = (request: FastifyRequest) => request.operator as Operator;
   const actor = (op: Operator) => `operator:${op.username}`;
   /** The change is in force on this instance before the answer; other instances follow its NOTIFY. */
   const applied = (tenant: string, kind: ChangeNotice['kind']) => directory.reload({ kind, tenant });
 
-  app.get('/api/admin/operators', { preHandler: guard }, async function operators(request) {
+  app.get('/api/admin/operators', { onRequest: guard }, async function operators(request) {
     return { operators: await listOperators(db, admin(request).tenant) };
   });
 
   app.post(
     '/api/admin/operators',
-    { preHandler: guard, schema: { body: NewOperator }, validatorCompiler: strictSchema },
+    { onRequest: guard, schema: { body: NewOperator }, validatorCompiler: strictSchema },
     async function createOperator(request, reply) {
       const op = admin(request);
       const body = request.body as Static<typeof NewOperator>;
@@ -114,7 +115,7 @@ export default async function adminPlugin(app: FastifyInstance, options: AdminPl
 
   app.patch(
     '/api/admin/operators/:username',
-    { preHandler: guard, schema: { params: Username, body: OperatorChange }, validatorCompiler: strictSchema },
+    { onRequest: guard, schema: { params: Username, body: OperatorChange }, validatorCompiler: strictSchema },
     async function changeOperator(request) {
       const op = admin(request);
       const { username } = request.params as Static<typeof Username>;
@@ -130,7 +131,7 @@ export default async function adminPlugin(app: FastifyInstance, options: AdminPl
 
   app.delete(
     '/api/admin/operators/:username',
-    { preHandler: guard, schema: { params: Username }, validatorCompiler: strictSchema },
+    { onRequest: guard, schema: { params: Username }, validatorCompiler: strictSchema },
     async function deleteOperator(request, reply) {
       const op = admin(request);
       const { username } = request.params as Static<typeof Username>;
@@ -143,13 +144,13 @@ export default async function adminPlugin(app: FastifyInstance, options: AdminPl
     },
   );
 
-  app.get('/api/admin/device-keys', { preHandler: guard }, async function deviceKeys(request) {
+  app.get('/api/admin/device-keys', { onRequest: guard }, async function deviceKeys(request) {
     return { keys: await listDeviceKeys(db, admin(request).tenant) };
   });
 
   app.post(
     '/api/admin/device-keys',
-    { preHandler: guard, schema: { body: NewKey }, validatorCompiler: strictSchema },
+    { onRequest: guard, schema: { body: NewKey }, validatorCompiler: strictSchema },
     async function createDeviceKey(request, reply) {
       const op = admin(request);
       const body = (request.body ?? {}) as Static<typeof NewKey>;
@@ -162,7 +163,7 @@ export default async function adminPlugin(app: FastifyInstance, options: AdminPl
 
   app.delete(
     '/api/admin/device-keys/:prefix',
-    { preHandler: guard, schema: { params: KeyPrefix }, validatorCompiler: strictSchema },
+    { onRequest: guard, schema: { params: KeyPrefix }, validatorCompiler: strictSchema },
     async function deleteDeviceKey(request, reply) {
       const op = admin(request);
       const { prefix } = request.params as Static<typeof KeyPrefix>;
@@ -172,14 +173,14 @@ export default async function adminPlugin(app: FastifyInstance, options: AdminPl
     },
   );
 
-  app.get('/api/admin/trucks', { preHandler: guard }, async function trucks(request) {
+  app.get('/api/admin/trucks', { onRequest: guard }, async function trucks(request) {
     const list = directory.trucksOf(admin(request).tenant).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { trucks: list };
   });
 
   app.post(
     '/api/admin/trucks',
-    { preHandler: guard, schema: { body: NewTruck }, validatorCompiler: strictSchema },
+    { onRequest: guard, schema: { body: NewTruck }, validatorCompiler: strictSchema },
     async function createTruck(request, reply) {
       const op = admin(request);
       const body = request.body as Static<typeof NewTruck>;
@@ -191,17 +192,20 @@ export default async function adminPlugin(app: FastifyInstance, options: AdminPl
 
   app.patch(
     '/api/admin/trucks/:id',
-    { preHandler: guard, schema: { params: TruckId, body: TruckChange }, validatorCompiler: strictSchema },
+    { onRequest: guard, schema: { params: TruckId, body: TruckChange }, validatorCompiler: strictSchema },
     async function changeTruck(request) {
       const op = admin(request);
       const { id } = request.params as Static<typeof TruckId>;
+      if (Object.keys(request.body as object).length === 0) {
+        throw new HttpError(400, 'invalid_request', 'Give at least one of name, plate and reeferSetpointC to change.');
+      }
       await updateTruck(db, actor(op), op.tenant, id, request.body as Static<typeof TruckChange>);
       await applied(op.tenant, 'trucks');
       return directory.truck(op.tenant, id);
     },
   );
 
-  app.get('/api/admin/transfers', { preHandler: guard }, async function transfers(request) {
+  app.get('/api/admin/transfers', { onRequest: guard }, async function transfers(request) {
     return { transfers: await listTransfers(db, admin(request).tenant) };
   });
 
@@ -212,7 +216,7 @@ export default async function adminPlugin(app: FastifyInstance, options: AdminPl
 
   app.post(
     '/api/admin/transfers',
-    { preHandler: guard, bodyLimit: TRANSFER_FILE_LIMIT_BYTES, schema: { querystring: ImportQuery }, validatorCompiler: strictSchema },
+    { onRequest: guard, bodyLimit: TRANSFER_FILE_LIMIT_BYTES, schema: { querystring: ImportQuery }, validatorCompiler: strictSchema },
     async function importTransferFile(request, reply) {
       const op = admin(request);
       const isCsv = typeof request.body === 'string';
@@ -220,7 +224,7 @@ export default async function adminPlugin(app: FastifyInstance, options: AdminPl
       const problems = [...parsed.problems];
       parsed.transfers.forEach((t, i) => {
         if (!directory.truck(op.tenant, t.truckId)) {
-          problems.push({ row: i + 1, field: 'truckId', message: `There is no truck "${t.truckId}" in your fleet: add it first.` });
+          problems.push({ row: parsed.rows[i] ?? i + 1, field: 'truckId', message: `There is no truck "${t.truckId}" in your fleet: add it first.` });
         }
       });
       problems.sort((x, y) => x.row - y.row);
@@ -236,7 +240,7 @@ export default async function adminPlugin(app: FastifyInstance, options: AdminPl
     },
   );
 
-  app.get('/api/admin/audit', { preHandler: guard }, async function audit(request) {
+  app.get('/api/admin/audit', { onRequest: guard }, async function audit(request) {
     return { entries: await listAudit(db, admin(request).tenant) };
   });
 }

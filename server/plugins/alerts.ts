@@ -67,7 +67,7 @@ export default async function alertsPlugin(app: FastifyInstance, options: Alerts
 
   app.get(
     '/api/alerts',
-    { preHandler: app.authenticate, schema: { querystring: AlertsQuery }, validatorCompiler: strictSchema },
+    { onRequest: app.authenticate, schema: { querystring: AlertsQuery }, validatorCompiler: strictSchema },
     async function alerts(request) {
       const op = request.operator as Operator;
       const query = request.query as Static<typeof AlertsQuery>;
@@ -80,7 +80,7 @@ export default async function alertsPlugin(app: FastifyInstance, options: Alerts
 
   app.post(
     '/api/alerts/:id/ack',
-    { preHandler: [app.authenticate, app.requireRole('operator')], schema: { params: AlertParams }, validatorCompiler: strictSchema },
+    { onRequest: [app.authenticate, app.requireRole('operator')], schema: { params: AlertParams }, validatorCompiler: strictSchema },
     async function acknowledge(request) {
       const op = request.operator as Operator;
       const { id } = request.params as Static<typeof AlertParams>;

@@ -71,9 +71,9 @@ declare module 'fastify' {
     operator: Operator | null;
   }
   interface FastifyInstance {
-    /** preHandler guard: 401 unless an operator is logged in. */
+    /** Route guard (onRequest): 401 unless an operator is logged in. */
     authenticate: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-    /** preHandler guard (after `authenticate`): 403 unless the operator's role is at least `role`. */
+    /** Route guard (onRequest, after `authenticate`): 403 unless the operator's role is at least `role`. */
     requireRole: (role: Role) => (request: FastifyRequest) => Promise<void>;
   }
 }
@@ -114,6 +114,8 @@ const MeReply = Type.Object({ username: Type.String(), tenant: Type.String(), ro
 interface SessionPayload {
   u: string;
   t: string;
+  /** The account's creation time: a removed and re-added username does not inherit old sessions. */
+  c: number;
   exp: number;
   sid: string;
 }
@@ -128,7 +130,7 @@ function encodePayload(p: SessionPayload): string {
 function decodePayload(value: string): SessionPayload | null {
   try {
     const p = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<SessionPayload>;
-    if (typeof p.u !== 'string' || typeof p.t !== 'string' || typeof p.exp !== 'number' || typeof p.sid !== 'string') return null;
+    if (typeof p.u !== 'string' || typeof p.t !== 'string' || typeof p.c !== 'number' || typeof p.exp !== 'number' || typeof p.sid !== 'string') return null;
     return p as SessionPayload;
   } catch {
     // A cookie that is not our JSON is simply no session.
@@ -207,7 +209,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     if (!payload || payload.exp <= Date.now() || revoked.has(payload.sid)) return;
     // A removed operator's cookie is no session any more; the role is today's, not the login's.
     const current = directory.operator(payload.t, payload.u);
-    if (!current) return;
+    if (!current || current.createdAt !== payload.c) return;
     request.operator = { username: payload.u, tenant: payload.t, role: current.role, sid: payload.sid };
   });
 
@@ -270,7 +272,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
           request.log.warn({ err }, 'could not store a password hash at the current cost'),
         );
       }
-      const payload: SessionPayload = { u: account.username, t: account.tenant, exp: Date.now() + sessionTtlMs, sid: randomUUID() };
+      const payload: SessionPayload = { u: account.username, t: account.tenant, c: account.createdAt, exp: Date.now() + sessionTtlMs, sid: randomUUID() };
       reply.setCookie(SESSION_COOKIE, encodePayload(payload), {
         signed: true,
         httpOnly: true,
@@ -310,7 +312,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     return reply.code(204).send();
   });
 
-  app.get('/api/me', { preHandler: app.authenticate, schema: { response: { 200: MeReply } } }, async function me(request) {
+  app.get('/api/me', { onRequest: app.authenticate, schema: { response: { 200: MeReply } } }, async function me(request) {
     const op = request.operator as Operator;
     return { username: op.username, tenant: op.tenant, role: op.role };
   });

@@ -1,11 +1,12 @@
 /** The fleet snapshot and a truck's history, for logged-in operators of the truck's tenant. */
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { Telemetry } from '../../src/shared/fleet';
 import type { Bus } from '../bus';
 import { HttpError } from '../errors';
 import type { LiveState } from '../live-state';
-import { readHistory, type Database, type Directory, type HistoryWriter } from '../store';
+import { readHistory, streamHistory, type Database, type Directory, type HistoryQuery, type HistoryWriter } from '../store';
 import type { Operator } from './auth';
 
 /** Options of the fleet plugin. */
@@ -70,27 +71,35 @@ function csvCell(value: unknown): string {
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-function sendCsv(reply: FastifyReply, truckId: string, rows: readonly Telemetry[]): FastifyReply {
-  const lines = [CSV_COLUMNS.map(([name]) => name).join(',')];
-  for (const t of rows) lines.push(CSV_COLUMNS.map(([, get]) => csvCell(get(t))).join(','));
+/** CSV text, a header row then one line per sample, produced page by page as the reader takes it. */
+async function* csvLines(pages: AsyncGenerator<Telemetry[]>): AsyncGenerator<string> {
+  yield `${CSV_COLUMNS.map(([name]) => name).join(',')}\r\n`;
+  for await (const page of pages) {
+    let chunk = '';
+    for (const t of page) chunk += `${CSV_COLUMNS.map(([, get]) => csvCell(get(t))).join(',')}\r\n`;
+    yield chunk;
+  }
+}
+
+function sendCsv(reply: FastifyReply, database: Database, query: HistoryQuery): FastifyReply {
   return reply
     .type('text/csv; charset=utf-8')
-    .header('content-disposition', `attachment; filename="${truckId.replace(/[^A-Za-z0-9._-]/g, '_')}-history.csv"`)
-    .send(`${lines.join('\r\n')}\r\n`);
+    .header('content-disposition', `attachment; filename="${query.truckId.replace(/[^A-Za-z0-9._-]/g, '_')}-history.csv"`)
+    .send(Readable.from(csvLines(streamHistory(database.db, query))));
 }
 
 /** `GET /api/fleet` and `GET /api/trucks/:id/history`. */
 export default async function fleetPlugin(app: FastifyInstance, options: FleetPluginOptions): Promise<void> {
   const { bus, state, directory, database, history } = options;
 
-  app.get('/api/fleet', { preHandler: app.authenticate }, async function fleet(request) {
+  app.get('/api/fleet', { onRequest: app.authenticate }, async function fleet(request) {
     const op = request.operator as Operator;
     return state.snapshot(op.tenant, bus.epoch);
   });
 
   app.get(
     '/api/trucks/:id/history',
-    { preHandler: app.authenticate, schema: { params: HistoryParams, querystring: HistoryQuery } },
+    { onRequest: app.authenticate, schema: { params: HistoryParams, querystring: HistoryQuery } },
     async function truckHistory(request, reply) {
       const op = request.operator as Operator;
       const { id } = request.params as Static<typeof HistoryParams>;
@@ -113,9 +122,9 @@ export default async function fleetPlugin(app: FastifyInstance, options: FleetPl
       if (format !== 'json' && format !== 'csv') throw new HttpError(400, 'invalid_request', `format must be json or csv, got "${format}".`);
       // What this instance accepted a moment ago is in the answer.
       await Promise.race([history.settled(), new Promise((resolve) => setTimeout(resolve, READ_YOUR_WRITES_MS).unref())]);
-      const telemetry = await readHistory(database.db, { tenant: op.tenant, truckId: id, since, until, limit });
-      if (format === 'csv') return sendCsv(reply, id, telemetry);
-      return { truckId: id, since, until, telemetry };
+      const range: HistoryQuery = { tenant: op.tenant, truckId: id, since, until, limit };
+      if (format === 'csv') return sendCsv(reply, database, range);
+      return { truckId: id, since, until, telemetry: await readHistory(database.db, range) };
     },
   );
 }

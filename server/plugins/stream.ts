@@ -32,7 +32,7 @@ export default async function streamPlugin(app: FastifyInstance, options: Stream
 
   app.get(
     '/api/stream',
-    { preHandler: app.authenticate, schema: { querystring: StreamQuery } },
+    { onRequest: app.authenticate, schema: { querystring: StreamQuery } },
     async function stream(request: FastifyRequest, reply: FastifyReply) {
       const op = request.operator as Operator;
       const { lastEventId: queryId } = request.query as Static<typeof StreamQuery>;

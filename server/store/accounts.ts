@@ -26,6 +26,7 @@ export interface LoginRecord {
   username: string;
   role: Role;
   passwordHash: PasswordHash;
+  createdAt: number;
 }
 
 /** Throws not_found unless the tenant exists. */
@@ -158,10 +159,10 @@ export async function allOperators(db: Kysely<Schema>, tenant?: string): Promise
 export async function findLogin(db: Kysely<Schema>, username: string): Promise<LoginRecord | undefined> {
   const row = await db
     .selectFrom('operators')
-    .select(['tenant', 'username', 'role', 'password_hash'])
+    .select(['tenant', 'username', 'role', 'password_hash', 'created_at'])
     .where(sql`lower(username)`, '=', username.toLowerCase())
     .executeTakeFirst();
-  return row && { tenant: row.tenant, username: row.username, role: row.role, passwordHash: row.password_hash };
+  return row && { tenant: row.tenant, username: row.username, role: row.role, passwordHash: row.password_hash, createdAt: row.created_at.getTime() };
 }
 
 /** Replaces a stored hash made at an older cost (after a successful login); no audit entry, nothing changes for anyone. */

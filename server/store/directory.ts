@@ -20,10 +20,12 @@ export interface DirectoryOperator {
   tenant: string;
   username: string;
   role: Role;
+  /** When the account was made: a session names it, so a removed and re-added username is another account. */
+  createdAt: number;
 }
 
 /** Trucks of a tenant that are new or changed after a reload. */
-export type TrucksChanged = (tenant: string, changed: TruckInfo[]) => void;
+export type TrucksChanged = (tenant: string, changed: TruckInfo[]) => void | Promise<void>;
 
 /** What the directory reports. */
 export interface DirectoryEvents {
@@ -112,12 +114,12 @@ export class Directory {
         const fresh = await allOperators(this.database.db, tenant);
         const removed: string[] = [];
         for (const [k, op] of this.operators) {
-          if (op.tenant === tenant && !fresh.some((f) => f.username === op.username)) {
+          if (op.tenant === tenant && !fresh.some((f) => f.username === op.username && f.createdAt === op.createdAt)) {
             this.operators.delete(k);
             removed.push(op.username);
           }
         }
-        for (const op of fresh) this.operators.set(operatorKey(op.tenant, op.username), { tenant: op.tenant, username: op.username, role: op.role });
+        for (const op of fresh) this.operators.set(operatorKey(op.tenant, op.username), { tenant: op.tenant, username: op.username, role: op.role, createdAt: op.createdAt });
         if (removed.length > 0) this.events.onOperatorsRemoved?.(tenant, removed);
         break;
       }
@@ -129,7 +131,8 @@ export class Directory {
       }
       case 'trucks': {
         const fresh = await loadTruckInfos(this.database.db, this.now(), tenant);
-        this.applyTrucks(tenant, fresh);
+        // Awaited: a truck an admin just added is announced before the admin's answer.
+        await this.applyTrucks(tenant, fresh);
         break;
       }
     }
@@ -171,18 +174,20 @@ export class Directory {
   private async reloadAll(announce: boolean): Promise<void> {
     const db = this.database.db;
     const [operators, keys, trucks] = await Promise.all([allOperators(db), activeDeviceKeys(db), loadTruckInfos(db, this.now())]);
-    this.operators = new Map(operators.map((op) => [operatorKey(op.tenant, op.username), { tenant: op.tenant, username: op.username, role: op.role }]));
+    this.operators = new Map(
+      operators.map((op) => [operatorKey(op.tenant, op.username), { tenant: op.tenant, username: op.username, role: op.role, createdAt: op.createdAt }]),
+    );
     this.keys = new Map(keys.map((k) => [k.keyHash, k]));
     const byTenant = new Map<string, TruckInfo[]>();
     for (const t of trucks) byTenant.set(t.tenant, [...(byTenant.get(t.tenant) ?? []), t]);
-    for (const [tenant, list] of byTenant) this.applyTrucks(tenant, list, announce);
+    for (const [tenant, list] of byTenant) await this.applyTrucks(tenant, list, announce);
   }
 
-  private applyTrucks(tenant: string, fresh: readonly TruckInfo[], announce = true): void {
+  private async applyTrucks(tenant: string, fresh: readonly TruckInfo[], announce = true): Promise<void> {
     const previous = this.trucks.get(tenant) ?? new Map<string, TruckInfo>();
     const next = new Map(fresh.map((t) => [t.id, t]));
     const changed = fresh.filter((t) => JSON.stringify(previous.get(t.id)) !== JSON.stringify(t));
     this.trucks.set(tenant, next);
-    if (announce && changed.length > 0) this.events.onTrucksChanged?.(tenant, changed);
+    if (announce && changed.length > 0) await this.events.onTrucksChanged?.(tenant, changed);
   }
 }

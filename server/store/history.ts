@@ -256,6 +256,38 @@ export async function readHistory(db: Kysely<Schema>, q: HistoryQuery): Promise<
   return rows.map((r) => r.data as unknown as Telemetry);
 }
 
+/** Samples per page when history is read page by page. */
+const PAGE_ROWS = 1_000;
+
+/**
+ * The same range as `readHistory`, page by page (keyset on ts and event id), so a caller can write each
+ * page out before the next is read: memory stays one page whatever the range.
+ */
+export async function* streamHistory(db: Kysely<Schema>, q: HistoryQuery): AsyncGenerator<Telemetry[]> {
+  let left = q.limit;
+  let after: { ts: Date; eventId: string } | null = null;
+  while (left > 0) {
+    let query = db
+      .selectFrom('telemetry')
+      .select(['ts', 'event_id', 'data'])
+      .where('tenant', '=', q.tenant)
+      .where('truck_id', '=', q.truckId)
+      .where('ts', '>=', new Date(q.since))
+      .where('ts', '<', new Date(q.until));
+    if (after) {
+      const { ts, eventId } = after;
+      query = query.where((eb) => eb.or([eb('ts', '>', ts), eb.and([eb('ts', '=', ts), eb('event_id', '>', eventId)])]));
+    }
+    const rows = await query.orderBy('ts').orderBy('event_id').limit(Math.min(PAGE_ROWS, left)).execute();
+    if (rows.length === 0) return;
+    left -= rows.length;
+    const last = rows[rows.length - 1] as (typeof rows)[number];
+    after = { ts: last.ts, eventId: last.event_id };
+    yield rows.map((r) => r.data as unknown as Telemetry);
+    if (rows.length < PAGE_ROWS) return;
+  }
+}
+
 /** The newest stored sample of every truck (of one tenant, or all), with its event id. */
 export async function lastSamples(db: Kysely<Schema>, tenant?: string): Promise<{ tenant: string; eventId: string; telemetry: Telemetry }[]> {
   let query = db.selectFrom('truck_last').select(['tenant', 'event_id', 'data']);

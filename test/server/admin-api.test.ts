@@ -853,3 +853,72 @@ describe('/metrics and Cache-Control', () => {
     expect(new Set(statuses)).toEqual(new Set([200, 201, 204, 400, 401, 403, 404, 409, 415]));
   });
 });
+
+describe('refusals before anything else, and sessions of re-added operators', () => {
+  it('no-store also on the API\'s answers to requests the router or parser refuses', async () => {
+    const app = await newApp();
+    const ana = await loginCookie(app);
+    const long = 'x'.repeat(150);
+    for (const [method, url, status] of [
+      ['DELETE', '/api/admin/operators/%zz', 400],
+      ['PATCH', '/api/admin/trucks/%E0%A4%A', 400],
+      ['DELETE', `/api/admin/operators/${long}`, 414],
+      ['GET', `/api/trucks/${long}/history`, 414],
+    ] as const) {
+      const res = await call(app, method, url, ana);
+      expect(res.statusCode, url).toBe(status);
+      expect(res.json()).toEqual({ error: expect.any(String), message: expect.any(String) });
+      expect(res.headers['cache-control'], url).toBe('no-store');
+    }
+  });
+
+  it('names the right row for an unknown truck after a row with other problems', async () => {
+    const app = await newApp();
+    const ana = await loginCookie(app);
+    await addTruck(app, ana, { id: 'xfer-row-01', name: 'Row numbers' });
+    const now = Date.now();
+    const file = [
+      transferRow('xfer-row-01', 'xfer-row-01-a', now - HOUR),
+      transferRow('xfer-row-01', 'xfer-row-01-b', now, { origin: { name: 'Nowhere', lat: 123, lon: 4.48 } }),
+      { ...transferRow('xfer-row-01', 'xfer-row-01-c', now + HOUR), plannedArrival: iso(now) },
+      transferRow('no-such-truck', 'xfer-row-01-d', now + 2 * HOUR),
+    ];
+    for (const url of ['/api/admin/transfers', '/api/admin/transfers?dryRun=1']) {
+      const res = await call(app, 'POST', url, ana, file);
+      expect((res.json() as { problems: { row: number; field: string }[] }).problems.map((p) => [p.row, p.field]), url).toEqual([
+        [2, 'origin.lat'],
+        [3, 'plannedArrival'],
+        [4, 'truckId'],
+      ]);
+    }
+  });
+
+  it('401 without a session and 403 for a viewer even when the body or query is invalid', async () => {
+    const app = await newApp();
+    const ana = await loginCookie(app);
+    const viewer = await addOperator(app, ana, 'order-vic', 'viewer');
+    const cases: [Method, string, unknown][] = [
+      ['POST', '/api/admin/operators', { username: 'x' }],
+      ['PATCH', '/api/admin/operators/ana', { role: 'captain' }],
+      ['POST', '/api/admin/trucks', { id: 'a b' }],
+      ['POST', '/api/admin/device-keys', { owner: 'me' }],
+      ['POST', '/api/admin/transfers?dryRun=yes', []],
+      ['DELETE', '/api/admin/device-keys/' + 'p'.repeat(70), undefined],
+    ];
+    for (const [method, url, payload] of cases) {
+      expect((await call(app, method, url, undefined, payload)).statusCode, `anonymous ${method} ${url}`).toBe(401);
+      expect((await call(app, method, url, viewer, payload)).statusCode, `viewer ${method} ${url}`).toBe(403);
+    }
+  });
+
+  it('a removed operator\'s cookie stays refused after an operator of the same name is added again', async () => {
+    const app = await newApp();
+    const ana = await loginCookie(app);
+    const old = await addOperator(app, ana, 'reborn', 'viewer');
+    expect((await call(app, 'DELETE', '/api/admin/operators/reborn', ana)).statusCode).toBe(204);
+    expect((await call(app, 'GET', '/api/me', old)).statusCode).toBe(401);
+    expect((await call(app, 'POST', '/api/admin/operators', ana, { username: 'reborn', password: 'another person', role: 'admin' })).statusCode).toBe(201);
+    expect((await call(app, 'GET', '/api/me', old)).statusCode).toBe(401);
+    expect((await call(app, 'GET', '/api/admin/operators', old)).statusCode).toBe(401);
+  });
+});

@@ -40,7 +40,7 @@ describe('GET /api/stream', () => {
     const s = await open(url, await loginCookie(app));
     expect(s.status).toBe(200);
     expect(s.headers['content-type']).toMatch(/^text\/event-stream/);
-    expect(s.headers['cache-control']).toMatch(/no-cache/);
+    expect(s.headers['cache-control']).toMatch(/no-store/);
     expect(s.headers['x-accel-buffering']).toBe('no');
     expect(s.headers['content-encoding']).toBeUndefined();
     const ids = await ingestIds(app, [sample('acme-01'), sample('acme-02')]);
