@@ -1,10 +1,12 @@
 /**
- * `<alert-toasts>`: every active, unacknowledged alert of the tenant as a toast, in every tab.
- * Acknowledging goes through the hub, so every tab drops the toast when it hears `alert-acked`.
+ * `<alert-toasts>`: every active alert of the tenant that nobody acknowledged yet, as a toast, in
+ * every tab. Acknowledging goes to the server, which tells every stream of the tenant: each tab of
+ * every browser drops the toast when the acknowledged alert arrives.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { FleetClientApi } from '../client/api';
 import type { Alert } from '../shared/fleet';
+import { Acknowledger } from './alert-list';
 import { FleetController } from './fleet-controller';
 import { formatClock, formatFull } from './format';
 import { baseStyles } from './shared-styles';
@@ -23,6 +25,7 @@ export class AlertToasts extends LitElement {
 
   declare client: FleetClientApi | null;
   private readonly _fleet = new FleetController(this);
+  private readonly _acks = new Acknowledger(this, () => this._fleet.client);
 
   constructor() {
     super();
@@ -37,7 +40,7 @@ export class AlertToasts extends LitElement {
   private _pending(): Alert[] {
     const out: Alert[] = [];
     for (const a of this._fleet.activeAlerts.values()) {
-      if (a.state === 'active' && !this._fleet.isAcked(a.id)) out.push(a);
+      if (a.state === 'active' && !a.ackedBy) out.push(a);
     }
     return out.sort(
       (a, b) => (a.severity === 'critical' ? 0 : 1) - (b.severity === 'critical' ? 0 : 1) || b.startedAt - a.startedAt,
@@ -69,14 +72,19 @@ export class AlertToasts extends LitElement {
       </div>
       <p class="msg">${a.message}</p>
       <div class="actions">
-        <button type="button" class="primary" @click=${() => this._onAck(a.id)}>Acknowledge</button>
+        ${this._fleet.canAck
+          ? html`<button type="button" class="primary" ?disabled=${this._acks.pending.has(a.id)} @click=${() => this._onAck(a.id)}>
+              ${this._acks.pending.has(a.id) ? 'Acknowledging…' : 'Acknowledge'}
+            </button>`
+          : nothing}
         <button type="button" @click=${() => this._onShow(a.truckId)}>Show truck</button>
       </div>
+      ${this._acks.errors.has(a.id) ? html`<p class="error" role="alert">${this._acks.errors.get(a.id)}</p>` : nothing}
     </div>`;
   }
 
   private _onAck(alertId: string): void {
-    this._fleet.ackAlert(alertId);
+    void this._acks.ack(alertId);
   }
 
   private _onShow(truckId: string): void {
@@ -131,6 +139,11 @@ export class AlertToasts extends LitElement {
       .actions {
         display: flex;
         gap: 8px;
+      }
+      .error {
+        margin: 6px 0 0;
+        font-size: 12px;
+        color: var(--fw-bad);
       }
       .more {
         margin: 0;

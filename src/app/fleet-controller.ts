@@ -38,7 +38,6 @@ export const FLOOD_WINDOW_MS = 250;
 export interface FleetControllerOptions {
   /** Called for every alert start or clear (toasts). */
   onAlert?: (alert: Alert) => void;
-  onAlertAcked?: (alertId: string) => void;
   onLoggedOut?: (reason: FleetClientEventMap['logged-out']['reason']) => void;
   /** false: never re-render the host on fleet changes (it only makes calls or hears callbacks). Default true. */
   watch?: boolean;
@@ -118,8 +117,9 @@ export class FleetController implements ReactiveController {
     return this._client?.activeAlerts ?? new Map();
   }
 
-  isAcked(alertId: string): boolean {
-    return this._client?.ackedAlerts.has(alertId) ?? false;
+  /** Whether this operator may acknowledge alerts: no acknowledge button for a viewer. */
+  get canAck(): boolean {
+    return this._client?.canAck ?? false;
   }
 
   /** A counter that changes whenever the truck's state (telemetry, info, alerts) changed. */
@@ -137,7 +137,7 @@ export class FleetController implements ReactiveController {
     const version = this.version(truckId);
     const cached = this._views.get(truckId);
     if (cached && cached.version === version && cached.tick === tick) return cached.view;
-    const view = truckView(truck, this._alertsOf(truckId), this._client?.ackedAlerts ?? new Set(), Date.now());
+    const view = truckView(truck, this._alertsOf(truckId), Date.now());
     // A clock beat with no change to what the panel shows keeps the old object, so Lit skips the
     // panel: otherwise every beat would repaint the whole fleet at once (a long task at 100 trucks).
     const kept = cached && cached.version === version && looksTheSame(cached.view, view) ? cached.view : view;
@@ -145,8 +145,10 @@ export class FleetController implements ReactiveController {
     return kept;
   }
 
-  ackAlert(alertId: string): void {
-    this._client?.ackAlert(alertId);
+  /** Acknowledges an alert for the whole tenant; rejects with a message an operator can act on. */
+  ackAlert(alertId: string): Promise<Alert> {
+    if (!this._client) return Promise.reject(new Error('Not connected to the fleet hub yet.'));
+    return this._client.ackAlert(alertId);
   }
 
   setPrefs(prefs: Prefs): void {
@@ -157,9 +159,26 @@ export class FleetController implements ReactiveController {
     await this._client?.logout();
   }
 
-  history(truckId: string, options?: { since?: number; signal?: AbortSignal }): Promise<Telemetry[]> {
+  /** Every sample of the range this browser stored (see FleetClientApi.storedHistory). */
+  storedHistory(truckId: string, range: { since: number; until?: number }, options?: { signal?: AbortSignal }): Promise<Telemetry[]> {
     if (!this._client) return Promise.reject(new Error('Not connected to the fleet hub yet.'));
-    return this._client.history(truckId, options);
+    return this._client.storedHistory(truckId, range, options);
+  }
+
+  /** Every sample of the range from the server, stored by the hub as it comes (FleetClientApi.serverHistory). */
+  serverHistory(
+    truckId: string,
+    range: { since: number; until: number },
+    options?: { signal?: AbortSignal; onProgress?: (loaded: number) => void },
+  ): Promise<Telemetry[]> {
+    if (!this._client) return Promise.reject(new Error('Not connected to the fleet hub yet.'));
+    return this._client.serverHistory(truckId, range, options);
+  }
+
+  /** The tenant's alerts from the server (FleetClientApi.alerts). */
+  alerts(query?: { state?: 'active' | 'all'; truckId?: string; limit?: number; signal?: AbortSignal }): Promise<Alert[]> {
+    if (!this._client) return Promise.reject(new Error('Not connected to the fleet hub yet.'));
+    return this._client.alerts(query);
   }
 
   diagnostics(options?: { signal?: AbortSignal }): Promise<Diagnostics> {
@@ -192,7 +211,6 @@ export class FleetController implements ReactiveController {
       client.addEventListener('prefs', () => this._schedule()),
       client.addEventListener('ready', () => this._markAll()),
       client.addEventListener('alert', (a) => this._onAlert(a)),
-      client.addEventListener('alert-acked', (d) => this._onAlertAcked(d.alertId)),
       client.addEventListener('logged-out', (d) => this._options.onLoggedOut?.(d.reason)),
     ];
     // Whatever happened while detached is unknown: repaint everything once.
@@ -218,13 +236,6 @@ export class FleetController implements ReactiveController {
   private _onAlert(alert: Alert): void {
     this._pending.add(alert.truckId);
     this._options.onAlert?.(alert);
-    this._schedule();
-  }
-
-  private _onAlertAcked(alertId: string): void {
-    const truckId = this.activeAlerts.get(alertId)?.truckId;
-    if (truckId) this._pending.add(truckId);
-    this._options.onAlertAcked?.(alertId);
     this._schedule();
   }
 

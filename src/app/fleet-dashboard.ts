@@ -1,11 +1,12 @@
 /**
  * `<fleet-dashboard>`: the operator's home. A header with the tenant, the stream, alerts, units,
- * diagnostics and log out; then every truck as a `<truck-panel>` in a grid that reflows from one
- * column to many, sorted and filtered.
+ * diagnostics and log out; the alert inbox; then every truck as a `<truck-panel>` in a grid that
+ * reflows from one column to many, sorted and filtered.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { FleetClientApi } from '../client/api';
 import type { Prefs } from '../shared/protocol';
+import './alert-inbox';
 import './alert-toasts';
 import { ClockController } from './clock-controller';
 import './diagnostics-dialog';
@@ -41,6 +42,8 @@ export class FleetDashboard extends LitElement {
   private _all: TruckView[] = [];
   private _shown: TruckView[] = [];
   private _grid: PanelGrid | null = null;
+  /** One function for every panel's acknowledge button: the same object on every update. */
+  private readonly _ack = (alertId: string) => this._fleet.ackAlert(alertId);
 
   constructor() {
     super();
@@ -60,7 +63,7 @@ export class FleetDashboard extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     this._grid ??= new PanelGrid(this.renderRoot.querySelector<HTMLElement>('.grid')!);
-    this._grid.update(this._shown, this._fleet.prefs);
+    this._grid.update(this._shown, this._fleet.prefs, this._fleet.canAck ? this._ack : null);
     if (changed.has('_sort') || changed.has('_query')) this._saveQuery();
     const alerts = this._alertCount();
     const tenant = this._fleet.client?.me.tenant ?? '';
@@ -158,6 +161,7 @@ export class FleetDashboard extends LitElement {
       </div>
       <main>
         <h1 class="visually-hidden">Fleet ${me?.tenant ?? ''}</h1>
+        <alert-inbox class="inbox" .client=${this.client}></alert-inbox>
         ${!this._fleet.ready && all.length === 0
           ? html`<p class="empty muted">Loading the fleet…</p>`
           : all.length === 0
@@ -307,6 +311,9 @@ export class FleetDashboard extends LitElement {
       }
       main {
         padding: 10px 16px 96px;
+      }
+      .inbox {
+        margin-bottom: 10px;
       }
       .grid {
         display: grid;

@@ -1,5 +1,14 @@
 /** Formatting for what an operator reads: distances, speeds, temperatures, durations and times. */
+import type { AlertKind } from '../shared/fleet';
 import type { Prefs } from '../shared/protocol';
+
+/** What an operator calls each kind of alert. */
+export const ALERT_KIND_LABEL: Record<AlertKind, string> = {
+  'reefer-excursion': 'Reefer temperature',
+  speeding: 'Speeding',
+  idle: 'Idling',
+  'no-data': 'No data',
+};
 
 /** Kilometres in a statute mile. */
 const KM_PER_MI = 1.609344;

@@ -20,8 +20,11 @@ export class PanelGrid {
     this._container = container;
   }
 
-  /** Shows exactly these trucks, in this order. Panels whose view is the same object do not re-render. */
-  update(views: readonly TruckView[], prefs: Prefs): void {
+  /**
+   * Shows exactly these trucks, in this order. Panels whose view is the same object do not
+   * re-render. `ack` acknowledges an alert (null: no acknowledge button, for a viewer).
+   */
+  update(views: readonly TruckView[], prefs: Prefs, ack: TruckPanel['ack'] = null): void {
     const wanted: TruckPanel[] = [];
     for (const view of views) {
       let panel = this._panels.get(view.id);
@@ -32,6 +35,7 @@ export class PanelGrid {
       }
       panel.view = view;
       panel.prefs = prefs;
+      panel.ack = ack;
       wanted.push(panel);
     }
     const shown = new Set(wanted);

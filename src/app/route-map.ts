@@ -26,7 +26,7 @@ export class RouteMap extends LitElement {
   declare transfer: Transfer | null;
   declare position: Telemetry | null;
   /** Positions driven, oldest first. */
-  declare track: LatLon[];
+  declare track: readonly LatLon[];
   /** Accessible description of the map. */
   declare label: string;
 
@@ -132,7 +132,7 @@ export class RouteMap extends LitElement {
 /** One projection of a route and track, with their SVG paths. */
 interface Drawing {
   transfer: Transfer;
-  track: LatLon[];
+  track: readonly LatLon[];
   project: (p: LatLon) => [number, number];
   height: number;
   routePath: string;
@@ -143,7 +143,7 @@ interface Drawing {
 /** Track points drawn at most: the map is a few hundred pixels wide. */
 const MAX_TRACK_POINTS = 600;
 
-function draw(transfer: Transfer, route: LatLon[], track: LatLon[], position: LatLon | null): Drawing {
+function draw(transfer: Transfer, route: LatLon[], track: readonly LatLon[], position: LatLon | null): Drawing {
   const thinTrack = thinEvenly(track, MAX_TRACK_POINTS);
   const pts: LatLon[] = [...route, ...thinTrack];
   if (position) pts.push(position);

@@ -5,7 +5,7 @@
 import { LitElement, css, html, svg, nothing } from 'lit';
 import { formatClock } from './format';
 import { baseStyles } from './shared-styles';
-import { thin } from './thin';
+import { CHART_MAX_POINTS, thin } from './thin';
 
 /** One sample: epoch ms and value, already in display units. */
 export interface ChartPoint {
@@ -19,11 +19,6 @@ const LEFT = 40;
 const RIGHT = 8;
 const TOP = 8;
 const BOTTOM = 20;
-/**
- * Points drawn at most: the lowest and highest of each pixel column of the plot (about 410 units
- * wide), so peaks stay; more than that is wasted work on every update.
- */
-const MAX_POINTS = 820;
 
 /** A sparkline chart. */
 export class SparkChart extends LitElement {
@@ -60,7 +55,7 @@ export class SparkChart extends LitElement {
   }
 
   protected override render() {
-    const pts = thin(this.points, MAX_POINTS, (p) => p.v);
+    const pts = thin(this.points, CHART_MAX_POINTS, (p) => p.v);
     const last = pts[pts.length - 1];
     if (!last || pts.length < 2) {
       return html`<p class="muted">${this.label}: not enough data yet.</p>`;

@@ -1,6 +1,12 @@
 /** Thinning a series for drawing: shared by the truck page's charts and its map. */
 
 /**
+ * Points a chart draws at most: the lowest and the highest of each unit of its plot (`<spark-chart>`
+ * is about 410 units wide), so peaks stay; more than that is wasted work on every update.
+ */
+export const CHART_MAX_POINTS = 820;
+
+/**
  * At most `max` of the points, chosen so that the drawing keeps its extremes: the points are cut
  * into `max / 2` runs of consecutive points, and each run gives its lowest and its highest value
  * (in their order), so a one-sample spike among tens of thousands still shows. The first and the

@@ -1,17 +1,22 @@
 /**
  * `<truck-page>`: one truck on its own, sized for a narrow window beside others: its panel, a
- * route map, speed and reefer charts over the stored history, the event log and alert history.
- * The map and charts load on demand, so the dashboard never pays for them.
+ * route map, speed and reefer charts over a chosen range of its history (the last hour, day or
+ * week), the event log and the truck's alerts. The history comes from the server when it can
+ * (stored by the hub for offline use), else from what this browser stored, and stays live from the
+ * hub. The map and charts load on demand, so the dashboard never pays for them.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { FleetClientApi } from '../client/api';
 import type { Alert, Cargo, Telemetry, Transfer } from '../shared/fleet';
 import type { Prefs } from '../shared/protocol';
+import { HISTORY_RANGES_MS, addSamples, firstAtOrAfter, mergeSamples, type HistoryRange } from '../shared/samples';
+import { AlertList } from './alert-list';
 import './alert-toasts';
 import { ClockController } from './clock-controller';
 import { FleetController } from './fleet-controller';
 import {
+  ALERT_KIND_LABEL,
   formatClock,
   formatClockSeconds,
   formatFull,
@@ -25,12 +30,11 @@ import {
 } from './format';
 import { baseStyles, pageStyles } from './shared-styles';
 import type { ChartPoint } from './spark-chart';
+import { CHART_MAX_POINTS, thin } from './thin';
 import './stream-indicator';
 import './truck-panel';
 import './units-switch';
 
-/** Samples kept for the charts: about a shift at the demo fleet's pace, bounded for memory. */
-const MAX_SAMPLES = 5000;
 /** Rows in the event log: the recent past; the charts show the rest. */
 const LOG_ROWS = 40;
 /**
@@ -38,6 +42,23 @@ const LOG_ROWS = 40;
  * trend, and spares a window beside many others the work of redrawing them on every event.
  */
 const HISTORY_REDRAW_MS = 1000;
+/** The range a truck window opens on: the contract's default, the last 24 hours. */
+const DEFAULT_RANGE: HistoryRange = '24h';
+/** The ranges offered, in words an operator reads at a glance. */
+const RANGE_LABEL: Record<HistoryRange, { short: string; long: string }> = {
+  '1h': { short: '1 h', long: 'the last hour' },
+  '24h': { short: '24 h', long: 'the last 24 hours' },
+  '7d': { short: '7 days', long: 'the last 7 days' },
+};
+const count = new Intl.NumberFormat();
+
+/** Where the shown history came from. */
+type HistorySource = 'none' | 'stored' | 'loading' | 'server' | 'failed';
+
+function rangeFromUrl(): HistoryRange {
+  const raw = new URLSearchParams(location.search).get('range');
+  return raw && raw in HISTORY_RANGES_MS ? (raw as HistoryRange) : DEFAULT_RANGE;
+}
 
 /** The page of `/trucks/<id>`. */
 export class TruckPage extends LitElement {
@@ -45,33 +66,46 @@ export class TruckPage extends LitElement {
     client: { attribute: false },
     truckId: { type: String, attribute: 'truck-id' },
     _samples: { state: true },
+    _range: { state: true },
+    _source: { state: true },
+    _loaded: { state: true },
     _historyError: { state: true },
     _extrasLoaded: { state: true },
   };
 
   declare client: FleetClientApi | null;
   declare truckId: string;
-  declare _samples: Telemetry[];
+  /** The truck's telemetry in the shown range, oldest first, one sample per `ts`. */
+  declare _samples: readonly Telemetry[];
+  declare _range: HistoryRange;
+  declare _source: HistorySource;
+  /** Samples of the server's history received so far, while it loads. */
+  declare _loaded: number;
   declare _historyError: string | null;
   declare _extrasLoaded: boolean;
-  private readonly _fleet = new FleetController(this, { onAlert: (a) => this._onAlert(a) });
+  private readonly _fleet = new FleetController(this);
   private readonly _clock = new ClockController(this);
-  /** Alerts of this truck seen while the page is open, newest first, by id. */
-  private readonly _alertLog = new Map<string, Alert>();
+  private readonly _alerts = new AlertList(this, { truckId: () => this.truckId || null });
+  /** `<truckId>|<range>` whose history is loaded or loading. */
   private _historyFor: string | null = null;
   private _historyAbort: AbortController | null = null;
   /** The samples the map track and the charts show, and when they were taken from `_samples`. */
-  private _drawn: Telemetry[] = [];
+  private _drawn: readonly Telemetry[] = [];
   private _drawnAt = 0;
   private _redrawTimer: ReturnType<typeof setTimeout> | null = null;
   /** Chart series of `_drawn` in the units they were made for: the same arrays until either changes. */
-  private _series: { drawn: Telemetry[]; prefs: Prefs; speed: ChartPoint[]; reefer: ChartPoint[] } | null = null;
+  private _series: { drawn: readonly Telemetry[]; prefs: Prefs; speed: ChartPoint[]; reefer: ChartPoint[] } | null = null;
+  /** The one function every acknowledge button of the panel calls: the same object on every render. */
+  private readonly _ack = (alertId: string) => this._alerts.ack(alertId);
 
   constructor() {
     super();
     this.client = null;
     this.truckId = '';
     this._samples = [];
+    this._range = rangeFromUrl();
+    this._source = 'none';
+    this._loaded = 0;
     this._historyError = null;
     this._extrasLoaded = false;
   }
@@ -95,23 +129,34 @@ export class TruckPage extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('client')) this._fleet.client = this.client;
-    if (changed.has('truckId') || changed.has('client')) {
-      this._samples = [];
-      this._alertLog.clear();
-      this._historyFor = null;
-      this._historyAbort?.abort();
+    if (changed.has('client')) {
+      this._fleet.client = this.client;
+      this._alerts.client = this.client;
     }
-    if (this._fleet.ready && this._historyFor !== this.truckId && this.truckId) this._loadHistory();
+    const wanted = `${this.truckId}|${this._range}`;
+    if (this._historyFor !== null && this._historyFor !== wanted) this._resetHistory();
+    if (changed.has('client')) this._resetHistory();
+    if (this._fleet.ready && this._historyFor !== wanted && this.truckId) this._loadHistory();
     this._mergeLive();
     this._takeDrawn();
+  }
+
+  /** Forgets the history shown: another truck, range or client. */
+  private _resetHistory(): void {
+    this._historyAbort?.abort();
+    this._historyAbort = null;
+    this._historyFor = null;
+    this._samples = [];
+    this._source = 'none';
+    this._loaded = 0;
+    this._historyError = null;
   }
 
   /** Moves the samples on to the map track and charts when the last redraw is a second old. */
   private _takeDrawn(): void {
     if (this._drawn === this._samples) return;
     const wait = this._drawnAt + HISTORY_REDRAW_MS - Date.now();
-    // Emptied (another truck) or first filled: draw at once; otherwise at most once per interval.
+    // Emptied (another truck or range) or first filled: draw at once; otherwise at most once per interval.
     if (wait <= 0 || this._drawn.length === 0 || this._samples.length === 0) {
       this._drawn = this._samples;
       this._drawnAt = Date.now();
@@ -129,44 +174,68 @@ export class TruckPage extends LitElement {
     const title = `${alerts ? `(${alerts}) ` : ''}${name} · fleetwire`;
     // Assigning the same title still replaces the <title> text: a DOM change on every event.
     if (document.title !== title) document.title = title;
+    // For support and acceptance tests: how many samples the page holds for the shown range, and
+    // where they came from.
+    const samples = String(this._samples.length);
+    if (this.dataset.historySamples !== samples) this.dataset.historySamples = samples;
+    if (this.dataset.historySource !== this._source) this.dataset.historySource = this._source;
+    if (this.dataset.historyRange !== this._range) this.dataset.historyRange = this._range;
   }
 
-  private _loadHistory(): void {
+  /**
+   * What this browser stored first (shown at once, and all there is offline), then the server's
+   * history of the range, merged with what arrived live meanwhile. Every step works in pages of a
+   * few thousand samples (src/client/history.ts), so the page stays responsive over a week of data.
+   */
+  private async _loadHistory(): Promise<void> {
     const truckId = this.truckId;
-    this._historyFor = truckId;
-    this._historyAbort = new AbortController();
-    this._fleet.history(truckId, { signal: this._historyAbort.signal }).then(
-      (samples) => {
-        if (this.truckId !== truckId) return;
-        this._samples = merge(samples, this._samples);
-        this._historyError = null;
-      },
-      (err: unknown) => {
-        if ((err as Error).name === 'AbortError') return;
-        this._historyError = `History is not available: ${(err as Error).message}`;
-      },
-    );
-  }
-
-  /** Appends what arrived live since the last render. */
-  private _mergeLive(): void {
-    const truck = this._fleet.trucks.get(this.truckId);
-    if (!truck) return;
-    const lastTs = this._samples[this._samples.length - 1]?.ts ?? -Infinity;
-    const fresh = truck.recent.filter((s) => s.ts > lastTs).sort((x, y) => x.ts - y.ts);
-    // Newer than everything held: appending keeps the order without re-sorting the history.
-    if (fresh.length) this._samples = [...this._samples, ...fresh].slice(-MAX_SAMPLES);
-    for (const a of truck.alerts) if (!this._alertLog.has(a.id)) this._alertLog.set(a.id, a);
-    for (const a of this._fleet.activeAlerts.values()) {
-      if (a.truckId === this.truckId && !this._alertLog.has(a.id)) this._alertLog.set(a.id, a);
+    const range = this._range;
+    const key = `${truckId}|${range}`;
+    this._historyFor = key;
+    this._historyAbort?.abort();
+    const abort = new AbortController();
+    this._historyAbort = abort;
+    const { signal } = abort;
+    const until = Date.now();
+    const since = until - HISTORY_RANGES_MS[range];
+    const current = () => !signal.aborted && this._historyFor === key;
+    this._source = 'loading';
+    this._loaded = 0;
+    this._historyError = null;
+    try {
+      const stored = await this._fleet.storedHistory(truckId, { since }, { signal });
+      if (!current()) return;
+      this._samples = this._inRange(mergeSamples(stored, this._samples));
+    } catch (err) {
+      if (!current()) return;
+      // The server's history below does not need what is stored.
+      console.error('fleetwire: could not read the stored history of', truckId, err);
+    }
+    try {
+      const server = await this._fleet.serverHistory(truckId, { since, until }, { signal, onProgress: (n) => (this._loaded = n) });
+      if (!current()) return;
+      // The server's rows first: they are the record where both hold a time.
+      this._samples = this._inRange(mergeSamples(server, this._samples));
+      this._source = 'server';
+    } catch (err) {
+      if (!current()) return;
+      this._source = this._samples.length ? 'stored' : 'failed';
+      this._historyError = (err as Error).message;
     }
   }
 
-  private _onAlert(alert: Alert): void {
-    if (alert.truckId !== this.truckId) return;
-    const known = this._alertLog.get(alert.id);
-    // Keep the start time of the occurrence; take the clear from the newer event.
-    this._alertLog.set(alert.id, known ? { ...known, ...alert, startedAt: known.startedAt } : alert);
+  /** The part of a series inside the shown range (its start moves on with the clock). */
+  private _inRange(list: readonly Telemetry[]): readonly Telemetry[] {
+    const from = firstAtOrAfter(list, Date.now() - HISTORY_RANGES_MS[this._range]);
+    return from === 0 ? list : list.slice(from);
+  }
+
+  /** Adds what arrived live since the last render; drops what the range's start has passed. */
+  private _mergeLive(): void {
+    const truck = this._fleet.trucks.get(this.truckId);
+    if (!truck || this._historyFor === null) return;
+    const next = this._inRange(addSamples(this._samples, truck.recent));
+    if (next !== this._samples) this._samples = next;
   }
 
   protected override render() {
@@ -189,8 +258,14 @@ export class TruckPage extends LitElement {
             : html`<p class="muted">Loading ${this.truckId}…</p>`
           : html`
               <h1 class="visually-hidden">${truck.name}</h1>
-              <truck-panel truck-id=${this.truckId} standalone .view=${view} .prefs=${prefs}></truck-panel>
-              ${this._renderMap(truck.transfer)}
+              <truck-panel
+                truck-id=${this.truckId}
+                standalone
+                .view=${view}
+                .prefs=${prefs}
+                .ack=${this._fleet.canAck ? this._ack : null}
+              ></truck-panel>
+              ${this._renderRange()} ${this._renderMap(truck.transfer)}
               ${this._renderCharts(prefs, truck.transfer?.cargo)}
               ${this._renderAlerts()} ${this._renderLog(prefs, truck.transfer?.cargo.kind === 'reefer')}
             `}
@@ -224,8 +299,7 @@ export class TruckPage extends LitElement {
         ? { lo: tempValue(cargo.setpointC - cargo.toleranceC, prefs), hi: tempValue(cargo.setpointC + cargo.toleranceC, prefs) }
         : null;
     return html`<section aria-labelledby="charts-h">
-      <h2 id="charts-h">History</h2>
-      ${this._historyError ? html`<p class="notice">${this._historyError}</p>` : nothing}
+      <h2 id="charts-h">History · ${RANGE_LABEL[this._range].long}</h2>
       ${this._extrasLoaded
         ? html`<spark-chart .points=${speed} unit=${speedUnit(prefs)} label="Speed" zero min-span="20"></spark-chart>
             ${reefer
@@ -242,44 +316,116 @@ export class TruckPage extends LitElement {
     </section>`;
   }
 
-  /** Speed and reefer series of the drawn samples: new arrays only when the samples or units changed. */
+  /**
+   * Speed and reefer series of the drawn samples, thinned to what a chart draws (the extremes of
+   * each unit kept) before anything is converted: a week is 120,000 samples, a chart 820 points.
+   * New arrays only when the samples or the units changed.
+   */
   private _chartSeries(prefs: Prefs): { speed: ChartPoint[]; reefer: ChartPoint[] } {
     const drawn = this._drawn;
     if (this._series?.drawn !== drawn || this._series.prefs !== prefs) {
       this._series = {
         drawn,
         prefs,
-        speed: drawn.map((s) => ({ t: s.ts, v: speedValue(s.speedKph, prefs) })),
-        reefer: drawn
-          .filter((s) => typeof s.reeferTempC === 'number')
-          .map((s) => ({ t: s.ts, v: tempValue(s.reeferTempC as number, prefs) })),
+        speed: thin(drawn, CHART_MAX_POINTS, (s) => s.speedKph).map((s) => ({ t: s.ts, v: speedValue(s.speedKph, prefs) })),
+        reefer: thin(drawn, CHART_MAX_POINTS, (s) => s.reeferTempC).map((s) => ({ t: s.ts, v: tempValue(s.reeferTempC as number, prefs) })),
       };
     }
     return this._series;
   }
 
+  /** The range picker and where the history shown comes from, in a line. */
+  private _renderRange() {
+    const n = count.format(this._samples.length);
+    const label = RANGE_LABEL[this._range].long;
+    let status;
+    switch (this._source) {
+      case 'loading':
+        status = html`<span class="muted">Loading ${label} from the server…${this._loaded ? ` ${count.format(this._loaded)} samples` : ''}</span>`;
+        break;
+      case 'server':
+        status = html`<span><strong class="num">${n}</strong> samples</span>`;
+        break;
+      case 'stored':
+        status = html`<span class="warn-text" title=${this._historyError ?? ''}
+          ><strong class="num">${n}</strong> samples stored in this browser (server not reachable)</span
+        >`;
+        break;
+      case 'failed':
+        status = html`<span class="warn-text">No history: ${this._historyError ?? 'the server cannot be reached'}, and none is stored here.</span>`;
+        break;
+      default:
+        status = nothing;
+    }
+    return html`<div class="range-bar">
+      <fieldset class="range">
+        <legend>History</legend>
+        ${(Object.keys(RANGE_LABEL) as HistoryRange[]).map(
+          (r) => html`<label title="Show ${RANGE_LABEL[r].long}"
+            ><input type="radio" name="range" value=${r} .checked=${this._range === r} @change=${this._onRange} /><span
+              >${RANGE_LABEL[r].short}</span
+            ></label
+          >`,
+        )}
+      </fieldset>
+      <span class="range-status num" role="status">${status}</span>
+    </div>`;
+  }
+
+  private _onRange(e: Event): void {
+    const range = (e.target as HTMLInputElement).value as HistoryRange;
+    if (range === this._range) return;
+    this._range = range;
+    // Kept in the address: a reload (offline too) shows the same range.
+    const url = new URL(location.href);
+    if (range === DEFAULT_RANGE) url.searchParams.delete('range');
+    else url.searchParams.set('range', range);
+    if (url.href !== location.href) history.replaceState(history.state, '', url);
+  }
+
   private _renderAlerts() {
-    const alerts = [...this._alertLog.values()].sort((a, b) => b.startedAt - a.startedAt);
+    const alerts = this._alerts.alerts;
+    const acks = this._alerts.acknowledger;
+    const canAck = this._fleet.canAck;
     return html`<section aria-labelledby="alerts-h">
       <h2 id="alerts-h">Alerts</h2>
+      ${this._alerts.source === 'stored'
+        ? html`<p class="muted small">Offline: the active alerts this browser stored; earlier ones show once the server can be reached.</p>`
+        : nothing}
       ${alerts.length === 0
-        ? html`<p class="muted">No alerts since this window opened.</p>`
+        ? html`<p class="muted">${this._alerts.source === 'loading' ? 'Loading alerts…' : 'No alerts for this truck.'}</p>`
         : html`<ul class="alert-log">
-            ${alerts.map(
-              (a) => html`<li>
-                <span class="chip plain ${a.state === 'cleared' ? 'tone-info' : a.severity === 'critical' ? 'tone-bad' : 'tone-warn'}"
-                  >${a.state === 'cleared' ? 'Cleared' : a.severity === 'critical' ? 'Critical' : 'Warning'}</span
-                >
-                <span class="msg">${a.message}</span>
-                <span class="muted num" title=${formatFull(a.startedAt)}
-                  >${formatClock(a.startedAt)}${a.clearedAt ? `–${formatClock(a.clearedAt)}` : ''}${this._fleet.isAcked(a.id)
-                    ? ' · acknowledged'
-                    : ''}</span
-                >
-              </li>`,
+            ${repeat(
+              alerts,
+              (a) => a.id,
+              (a) => this._renderAlert(a, canAck && !acks.pending.has(a.id), acks.pending.has(a.id), acks.errors.get(a.id)),
             )}
           </ul>`}
     </section>`;
+  }
+
+  private _renderAlert(a: Alert, canAck: boolean, pending: boolean, error: string | undefined) {
+    const now = this._clock.now;
+    const cleared = a.state === 'cleared';
+    return html`<li data-alert-id=${a.id} data-acked-by=${a.ackedBy ?? nothing}>
+      <span class="chip plain ${cleared ? 'tone-info' : a.severity === 'critical' ? 'tone-bad' : 'tone-warn'}"
+        >${cleared ? 'Cleared' : a.severity === 'critical' ? 'Critical' : 'Warning'}</span
+      >
+      <span class="msg"><strong>${ALERT_KIND_LABEL[a.kind] ?? a.kind}</strong> ${a.message}</span>
+      <span class="muted num" title=${formatFull(a.startedAt)}
+        >${formatClock(a.startedAt, now)}${a.clearedAt ? `–${formatClock(a.clearedAt, now)}` : ''}</span
+      >
+      ${a.ackedBy
+        ? html`<span class="acked" title=${a.ackedAt ? formatFull(a.ackedAt) : ''}
+            >acknowledged by <strong>${a.ackedBy}</strong>${a.ackedAt ? html` <span class="muted num">${formatClock(a.ackedAt, now)}</span>` : nothing}</span
+          >`
+        : !cleared && (canAck || pending)
+          ? html`<button type="button" class="primary ack" ?disabled=${pending} @click=${() => void this._alerts.ack(a.id)}>
+              ${pending ? 'Acknowledging…' : 'Acknowledge'}
+            </button>`
+          : nothing}
+      ${error ? html`<span class="error" role="alert">${error}</span>` : nothing}
+    </li>`;
   }
 
   private _renderLog(prefs: Prefs, reefer: boolean) {
@@ -389,6 +535,83 @@ export class TruckPage extends LitElement {
       .alert-log .msg {
         flex: 1 1 160px;
       }
+      .alert-log .ack {
+        padding: 2px 10px;
+        font-size: 12px;
+      }
+      .alert-log .acked strong {
+        font-weight: 600;
+      }
+      .alert-log .error {
+        flex-basis: 100%;
+        color: var(--fw-bad);
+        font-size: 12px;
+      }
+      .small {
+        font-size: 12px;
+      }
+      .range-bar {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 6px 12px;
+        font-size: 13px;
+        /* One line reserved: the status text changing never moves the sections below. */
+        min-height: 30px;
+      }
+      .range {
+        display: inline-flex;
+        align-items: center;
+        margin: 0;
+        padding: 0;
+        border: 0;
+      }
+      .range legend {
+        float: left;
+        margin-right: 8px;
+        font-size: 13px;
+        font-weight: 650;
+        text-transform: uppercase;
+        letter-spacing: 0.05em;
+        color: var(--fw-muted);
+      }
+      .range label {
+        position: relative;
+        display: inline-flex;
+      }
+      .range input {
+        position: absolute;
+        opacity: 0;
+        inset: 0;
+        margin: 0;
+        cursor: pointer;
+      }
+      .range span {
+        padding: 4px 12px;
+        border: 1px solid var(--fw-border);
+        margin-left: -1px;
+        background: var(--fw-surface);
+        font-weight: 600;
+      }
+      .range label:first-of-type span {
+        border-radius: 6px 0 0 6px;
+        margin-left: 0;
+      }
+      .range label:last-of-type span {
+        border-radius: 0 6px 6px 0;
+      }
+      .range input:checked + span {
+        background: var(--fw-accent);
+        border-color: var(--fw-accent);
+        color: var(--fw-accent-text);
+      }
+      .range input:focus-visible + span {
+        outline: 2px solid var(--fw-focus);
+        outline-offset: 2px;
+      }
+      .warn-text {
+        color: var(--fw-warn);
+      }
       .log-wrap {
         max-height: 320px;
         overflow: auto;
@@ -427,14 +650,6 @@ export class TruckPage extends LitElement {
       }
     `,
   ];
-}
-
-/** Merges two time-ordered sample lists, dropping duplicates by timestamp, keeping the newest MAX_SAMPLES. */
-function merge(a: Telemetry[], b: Telemetry[]): Telemetry[] {
-  const byTs = new Map<number, Telemetry>();
-  for (const s of a) byTs.set(s.ts, s);
-  for (const s of b) byTs.set(s.ts, s);
-  return [...byTs.values()].sort((x, y) => x.ts - y.ts).slice(-MAX_SAMPLES);
 }
 
 customElements.define('truck-page', TruckPage);

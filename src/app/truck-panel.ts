@@ -64,6 +64,9 @@ export class TruckPanel extends LitElement {
     view: { attribute: false },
     prefs: { attribute: false },
     standalone: { type: Boolean, reflect: true },
+    ack: { attribute: false },
+    _acking: { state: true },
+    _ackError: { state: true },
   };
 
   declare truckId: string;
@@ -72,6 +75,13 @@ export class TruckPanel extends LitElement {
   declare prefs: Prefs;
   /** On the truck's own page: no "open in new window". */
   declare standalone: boolean;
+  /**
+   * Acknowledges an alert for the tenant (rejects with the reason); null: no acknowledge button
+   * (a viewer may not acknowledge).
+   */
+  declare ack: ((alertId: string) => Promise<unknown>) | null;
+  declare _acking: string | null;
+  declare _ackError: { alertId: string; message: string } | null;
 
   constructor() {
     super();
@@ -79,6 +89,9 @@ export class TruckPanel extends LitElement {
     this.view = null;
     this.prefs = DEFAULT_PREFS;
     this.standalone = false;
+    this.ack = null;
+    this._acking = null;
+    this._ackError = null;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -233,12 +246,35 @@ export class TruckPanel extends LitElement {
   }
 
   private _renderAlert(a: Alert, v: TruckView) {
-    const acked = v.acked.includes(a.id);
-    return html`<li class="alert ${a.severity === 'critical' ? 'tone-bad' : 'tone-warn'}">
+    const error = this._ackError?.alertId === a.id ? this._ackError.message : null;
+    return html`<li class="alert ${a.severity === 'critical' ? 'tone-bad' : 'tone-warn'}" data-alert-id=${a.id}>
       <span class="sev">${a.severity === 'critical' ? 'Critical' : 'Warning'}</span>
       <span class="msg">${a.message}</span>
-      <span class="when num">since ${formatClock(a.startedAt, v.computedAt)}${acked ? ' · acknowledged' : ''}</span>
+      <span class="when num"
+        >since ${formatClock(a.startedAt, v.computedAt)}${a.ackedBy
+          ? html` · <span class="acked" title=${a.ackedAt ? formatFull(a.ackedAt) : ''}>acknowledged by ${a.ackedBy}</span>`
+          : nothing}</span
+      >
+      ${!a.ackedBy && this.ack
+        ? html`<button type="button" class="ack" ?disabled=${this._acking === a.id} @click=${() => this._onAck(a.id)}>
+            ${this._acking === a.id ? 'Acknowledging…' : 'Acknowledge'}
+          </button>`
+        : nothing}
+      ${error ? html`<span class="ack-error" role="alert">${error}</span>` : nothing}
     </li>`;
+  }
+
+  private async _onAck(alertId: string): Promise<void> {
+    if (!this.ack || this._acking) return;
+    this._acking = alertId;
+    this._ackError = null;
+    try {
+      await this.ack(alertId);
+    } catch (error) {
+      this._ackError = { alertId, message: `Could not acknowledge: ${(error as Error).message}` };
+    } finally {
+      this._acking = null;
+    }
   }
 
   private _onOpenWindow(): void {
@@ -450,6 +486,19 @@ export class TruckPanel extends LitElement {
       }
       .alert .when {
         color: var(--fw-muted);
+        font-size: 12px;
+      }
+      .alert .acked {
+        color: var(--fw-text);
+      }
+      .alert .ack {
+        margin-left: auto;
+        padding: 1px 8px;
+        font-size: 12px;
+      }
+      .ack-error {
+        flex-basis: 100%;
+        color: var(--fw-bad);
         font-size: 12px;
       }
       .foot {

@@ -57,16 +57,14 @@ export interface TruckView {
   transfer: TransferView | null;
   reefer: ReeferView | null;
   hosMin: number | null;
-  /** Active alerts of this truck, critical first. */
+  /** Active alerts of this truck, critical first; `ackedBy` says who acknowledged one, for the tenant. */
   alerts: Alert[];
-  /** Ids of those alerts someone has acknowledged. */
-  acked: string[];
   /** Epoch ms this view was computed at. */
   computedAt: number;
 }
 
 /** Builds a truck's view at `now`. */
-export function truckView(truck: TruckState, alerts: Alert[], acked: ReadonlySet<string>, now: number): TruckView {
+export function truckView(truck: TruckState, alerts: Alert[], now: number): TruckView {
   const last = truck.last;
   const status = truckStatus(last, now);
   const transfer = truck.transfer;
@@ -114,7 +112,6 @@ export function truckView(truck: TruckState, alerts: Alert[], acked: ReadonlySet
     reefer,
     hosMin: hosRemainingMin(last, now),
     alerts,
-    acked: alerts.filter((a) => acked.has(a.id)).map((a) => a.id),
     computedAt: now,
   };
 }

@@ -12,7 +12,6 @@ export interface FleetClientEventMap {
   status: StreamStatus;
   /** An alert started or cleared (every tab gets every alert, whatever it subscribed to). */
   alert: Alert;
-  'alert-acked': { alertId: string };
   /** The hub chose this window to notify a new alert (one window per alert; notifications.ts). */
   notify: { alert: Alert; truckName: string };
   prefs: Prefs;
@@ -33,13 +32,38 @@ export interface FleetClientApi {
   readonly trucks: ReadonlyMap<string, TruckState>;
   /** Every alert currently active across the tenant (not only subscribed trucks). */
   readonly activeAlerts: ReadonlyMap<string, Alert>;
-  readonly ackedAlerts: ReadonlySet<string>;
+  /** Whether this operator may acknowledge alerts (role operator or admin; not a viewer). */
+  readonly canAck: boolean;
   /** null: every truck of the tenant. */
   subscribe(truckIds: string[] | null): void;
-  ackAlert(alertId: string): void;
+  /**
+   * Acknowledges an alert for the whole tenant (`POST /api/alerts/:id/ack`). Resolves with the alert
+   * as the server now has it, already applied here; every stream of the tenant then carries it.
+   */
+  ackAlert(alertId: string): Promise<Alert>;
+  /** The tenant's alerts from the server (`GET /api/alerts`): active first, then newest. */
+  alerts(query?: { state?: 'active' | 'all'; truckId?: string; limit?: number; signal?: AbortSignal }): Promise<Alert[]>;
   setPrefs(prefs: Prefs): void;
   logout(): Promise<void>;
-  history(truckId: string, options?: { since?: number; signal?: AbortSignal }): Promise<Telemetry[]>;
+  /**
+   * A truck's telemetry as this browser stored it (the server's history loaded before and the events
+   * received), `since <= ts < until`, oldest first; at most `limit` samples (default: all).
+   */
+  history(truckId: string, options?: { since?: number; until?: number; limit?: number; signal?: AbortSignal }): Promise<Telemetry[]>;
+  /**
+   * Every stored sample of `[since, until)`, read from the hub page by page (no one message is
+   * large enough to hold up the page).
+   */
+  storedHistory(truckId: string, range: { since: number; until?: number }, options?: { signal?: AbortSignal }): Promise<Telemetry[]>;
+  /**
+   * Every sample of `[since, until)` from the server's database, loaded in pages, each handed to the
+   * hub to store for offline use as it comes. Rejects when the server cannot be reached or refuses.
+   */
+  serverHistory(
+    truckId: string,
+    range: { since: number; until: number },
+    options?: { signal?: AbortSignal; onProgress?: (loaded: number) => void },
+  ): Promise<Telemetry[]>;
   diagnostics(options?: { signal?: AbortSignal }): Promise<Diagnostics>;
   addEventListener<K extends keyof FleetClientEventMap>(
     type: K,

@@ -16,6 +16,8 @@ import {
 } from '../shared/protocol';
 import type { FleetClientApi, FleetClientEventMap } from './api';
 import { connectHub, type HubConnection } from './connection';
+import { HISTORY_PAGE_SAMPLES, loadWindows, readPages } from './history';
+import { fetchAlerts, fetchHistoryPage, postAck } from './server-api';
 import { saveLastView, type StoredView } from './stored-view';
 
 /** How long logout waits for the hub before the tab leaves anyway. */
@@ -56,7 +58,6 @@ export class FleetClient implements FleetClientApi {
   };
   prefs: Prefs = DEFAULT_PREFS;
   lastEventId: string | null = null;
-  ackedAlerts = new Set<string>();
 
   private _fleet: FleetState = fleetStateFrom([]);
   private _subscription: string[] | null;
@@ -104,8 +105,20 @@ export class FleetClient implements FleetClientApi {
     this._send({ type: 'subscribe', trucks: truckIds });
   }
 
-  ackAlert(alertId: string): void {
-    this._send({ type: 'ack-alert', alertId });
+  get canAck(): boolean {
+    // An unknown role (a server that does not say) may try: the server answers 403 if not allowed.
+    return this.me.role !== 'viewer';
+  }
+
+  async ackAlert(alertId: string): Promise<Alert> {
+    const alert = await postAck(alertId);
+    this._applyAck(alert);
+    return alert;
+  }
+
+  alerts(query: { state?: 'active' | 'all'; truckId?: string; limit?: number; signal?: AbortSignal } = {}): Promise<Alert[]> {
+    const { signal, ...rest } = query;
+    return fetchAlerts(rest, signal);
   }
 
   setPrefs(prefs: Prefs): void {
@@ -125,9 +138,37 @@ export class FleetClient implements FleetClientApi {
     });
   }
 
-  history(truckId: string, options: { since?: number; signal?: AbortSignal } = {}): Promise<Telemetry[]> {
-    const args = options.since === undefined ? { truckId } : { truckId, since: options.since };
-    return this._call('history', args, options.signal);
+  history(truckId: string, options: { since?: number; until?: number; limit?: number; signal?: AbortSignal } = {}): Promise<Telemetry[]> {
+    const { signal, ...range } = options;
+    // Infinity does not survive postMessage's JSON path: an absent bound means none.
+    const args: HubCalls['history']['args'] = { truckId };
+    if (range.since !== undefined) args.since = range.since;
+    if (range.until !== undefined && Number.isFinite(range.until)) args.until = range.until;
+    if (range.limit !== undefined && Number.isFinite(range.limit)) args.limit = range.limit;
+    return this._call('history', args, signal);
+  }
+
+  storedHistory(truckId: string, range: { since: number; until?: number }, options: { signal?: AbortSignal } = {}): Promise<Telemetry[]> {
+    return readPages(
+      (page, signal) => this.history(truckId, { ...page, signal }),
+      { since: range.since, until: range.until ?? Number.MAX_SAFE_INTEGER },
+      { signal: options.signal, limit: HISTORY_PAGE_SAMPLES },
+    );
+  }
+
+  serverHistory(
+    truckId: string,
+    range: { since: number; until: number },
+    options: { signal?: AbortSignal; onProgress?: (loaded: number) => void } = {},
+  ): Promise<Telemetry[]> {
+    return loadWindows((page, signal) => fetchHistoryPage(truckId, page, signal), range, {
+      signal: options.signal,
+      onProgress: options.onProgress,
+      // Each page goes to the hub as it comes: stored for offline use in messages of one page.
+      onPage: (samples) => {
+        if (samples.length) this._send({ type: 'store-history', truckId, samples });
+      },
+    });
   }
 
   diagnostics(options: { signal?: AbortSignal } = {}): Promise<Diagnostics> {
@@ -230,7 +271,6 @@ export class FleetClient implements FleetClientApi {
       trucks: [...this._fleet.trucks.values()].map(snapshotOf),
       lastEventId: this.lastEventId,
       prefs: this.prefs,
-      ackedAlerts: [...this.ackedAlerts],
     });
   }
 
@@ -246,7 +286,6 @@ export class FleetClient implements FleetClientApi {
         this._replace(message);
         this.status = message.status;
         this.prefs = message.prefs;
-        this.ackedAlerts = new Set(message.ackedAlerts);
         this.ready = true;
         this._emit('ready', { hubKind: message.hubKind });
         this._emit('status', this.status);
@@ -265,9 +304,6 @@ export class FleetClient implements FleetClientApi {
       case 'prefs':
         this.prefs = message.prefs;
         return this._emit('prefs', message.prefs);
-      case 'alert-acked':
-        this.ackedAlerts.add(message.alertId);
-        return this._emit('alert-acked', { alertId: message.alertId });
       case 'notify':
         return this._emit('notify', { alert: message.alert, truckName: message.truckName });
       case 'logged-out':
@@ -284,12 +320,30 @@ export class FleetClient implements FleetClientApi {
     const wanted = this._subscription ? new Set(this._subscription) : null;
     this._fleet = fleetStateFrom(view.trucks.filter((t) => !wanted || wanted.has(t.id)));
     this.lastEventId = view.lastEventId;
-    this.ackedAlerts = new Set(view.ackedAlerts);
     if (view.prefs) {
       this.prefs = view.prefs;
       this._emit('prefs', this.prefs);
     }
     this._emit('change', { truckIds: [...this._fleet.trucks.keys()], reset: true, events: 0 });
+  }
+
+  /**
+   * Shows an acknowledgement the server confirmed before its `alert` event arrives (within a second,
+   * on every stream of the tenant). Only who and when are taken: the event, not this reply, may
+   * change the alert's state, so an alert that cleared meanwhile is not brought back.
+   */
+  private _applyAck(acked: Alert): void {
+    if (!acked.ackedBy) return;
+    const patch = (a: Alert): Alert => (a.id === acked.id && !a.ackedBy ? { ...a, ackedBy: acked.ackedBy, ackedAt: acked.ackedAt } : a);
+    const active = this._fleet.activeAlerts.get(acked.id);
+    if (active) this._fleet.activeAlerts.set(acked.id, patch(active));
+    const truck = this._fleet.trucks.get(acked.truckId);
+    if (truck?.alerts.some((a) => a.id === acked.id && !a.ackedBy)) {
+      // A new object: components compare trucks by identity (copy on write, fleet-state.ts).
+      this._fleet.trucks.set(truck.id, { ...truck, alerts: truck.alerts.map(patch) });
+    }
+    this._emit('alert', active ? patch(active) : acked);
+    if (truck) this._emit('change', { truckIds: [truck.id], reset: false, events: 0 });
   }
 
   private _replace(message: MessageOf<HubToTab, 'welcome' | 'snapshot'>): void {

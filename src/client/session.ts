@@ -119,7 +119,10 @@ export function rememberedUser(): Me | null {
   try {
     const raw = localStorage.getItem(LAST_USER_KEY);
     const parsed: unknown = raw ? JSON.parse(raw) : null;
-    return isMe(parsed) ? { username: parsed.username, tenant: parsed.tenant } : null;
+    if (!isMe(parsed)) return null;
+    // The role too, so that offline a viewer is not offered what only operators may do.
+    const role = parsed.role === 'admin' || parsed.role === 'operator' || parsed.role === 'viewer' ? parsed.role : undefined;
+    return role ? { username: parsed.username, tenant: parsed.tenant, role } : { username: parsed.username, tenant: parsed.tenant };
   } catch {
     // A corrupt or inaccessible entry means nobody is remembered.
     return null;
@@ -133,7 +136,7 @@ function offlineUser(): { me: Me; offline: boolean } | null {
 
 function remember(me: Me): void {
   try {
-    localStorage.setItem(LAST_USER_KEY, JSON.stringify({ username: me.username, tenant: me.tenant }));
+    localStorage.setItem(LAST_USER_KEY, JSON.stringify({ username: me.username, tenant: me.tenant, role: me.role }));
   } catch {
     // Storage can be full or disabled; the app then simply cannot open offline.
   }

@@ -14,7 +14,6 @@ export interface StoredView {
   trucks: TruckSnapshot[];
   lastEventId: string | null;
   prefs: Prefs | null;
-  ackedAlerts: string[];
 }
 
 /** localStorage key prefix of the last view a window showed, by operator. */
@@ -46,12 +45,12 @@ export function lastSavedView(me: Me): StoredView | null {
   try {
     const raw = localStorage.getItem(lastViewKey(me));
     const view = raw ? (JSON.parse(raw) as Partial<StoredView> | null) : null;
-    if (!view || !Array.isArray(view.trucks) || !Array.isArray(view.ackedAlerts)) return null;
+    // Copies of earlier builds also hold `ackedAlerts`: ignored (acknowledgements come with each alert).
+    if (!view || !Array.isArray(view.trucks)) return null;
     return {
       trucks: view.trucks,
       lastEventId: typeof view.lastEventId === 'string' ? view.lastEventId : null,
       prefs: view.prefs ?? null,
-      ackedAlerts: view.ackedAlerts,
     };
   } catch {
     return null;
@@ -86,17 +85,11 @@ export async function readStoredView(me: Me): Promise<StoredView | null> {
     if (!db.objectStoreNames.contains('trucks') || !db.objectStoreNames.contains('meta')) return null;
     const tx = db.transaction(['trucks', 'meta'], 'readonly');
     const meta = tx.objectStore('meta');
-    const [trucks, lastEventId, prefs, acked] = await Promise.all([
-      tx.objectStore('trucks').getAll(),
-      meta.get('lastEventId'),
-      meta.get('prefs'),
-      meta.get('ackedAlerts'),
-    ]);
+    const [trucks, lastEventId, prefs] = await Promise.all([tx.objectStore('trucks').getAll(), meta.get('lastEventId'), meta.get('prefs')]);
     return {
       trucks,
       lastEventId: typeof lastEventId === 'string' ? lastEventId : null,
       prefs: prefs && typeof prefs === 'object' && !Array.isArray(prefs) ? prefs : null,
-      ackedAlerts: Array.isArray(acked) ? acked : [],
     };
   } catch {
     return null;

@@ -112,7 +112,6 @@ export class FleetHub {
   private _sessionReady: Promise<Session> | null = null;
 
   private _fleet: FleetState = fleetStateFrom([]);
-  private _acked = new Set<string>();
   private _prefs: Prefs = DEFAULT_PREFS;
   private _epoch: string | null = null;
   private _lastEventId: string | null = null;
@@ -244,10 +243,8 @@ export class FleetHub {
         return this._onAck(tab, message.batch);
       case 'logout':
         return this._logout();
-      case 'ack-alert':
-        this._acked.add(message.alertId);
-        this._persistMeta('ackedAlerts', [...this._acked]);
-        return this._postAll({ type: 'alert-acked', alertId: message.alertId });
+      case 'store-history':
+        return this._storeHistory(message.truckId, message.samples);
       case 'set-prefs':
         this._prefs = message.prefs;
         this._persistMeta('prefs', message.prefs);
@@ -279,7 +276,6 @@ export class FleetHub {
       trucks: this._trucksFor(tab),
       activeAlerts: [...this._fleet.activeAlerts.values()],
       prefs: this._prefs,
-      ackedAlerts: [...this._acked],
       hubLock: this._env.hubLock ?? null,
     });
     tab.lockAbort?.abort();
@@ -314,7 +310,8 @@ export class FleetHub {
     try {
       let result: HubCalls[keyof HubCalls]['result'];
       if (call.name === 'history') {
-        result = await this._history(call.args.truckId, call.args.since ?? 0);
+        const { truckId, since, until, limit } = call.args;
+        result = await this._history(truckId, since ?? 0, until ?? Infinity, limit ?? Infinity);
       } else {
         result = await this._diagnostics();
       }
@@ -328,17 +325,30 @@ export class FleetHub {
     }
   }
 
-  private async _history(truckId: string, since: number): Promise<Telemetry[]> {
+  private async _history(truckId: string, since: number, until: number, limit: number): Promise<Telemetry[]> {
     const session = this._session;
     if (!session) return [];
     await this._flushPersist();
     await this._io;
     try {
-      return await session.storage.history(truckId, since);
+      return await session.storage.history(truckId, since, until, limit);
     } catch {
       // Storage failed since: memory holds the recent part.
-      return (this._fleet.trucks.get(truckId)?.recent ?? []).filter((t) => t.ts >= since);
+      return (this._fleet.trucks.get(truckId)?.recent ?? []).filter((t) => t.ts >= since && t.ts < until).slice(0, limit);
     }
+  }
+
+  /**
+   * Stores a page of a truck's server history (a truck window loaded it) after what waits to be
+   * stored. A failure loses only this cache of what the server keeps: it is logged, and neither the
+   * stream's events nor the storage mode are affected (IdbStorage makes room once when full).
+   */
+  private _storeHistory(truckId: string, samples: Telemetry[]): void {
+    const session = this._session;
+    if (!session || samples.length === 0) return;
+    this._io = this._io
+      .then(() => session.storage.storeHistory(truckId, samples))
+      .catch((error: unknown) => console.error('fleetwire hub: could not store the history of', truckId, error));
   }
 
   private async _diagnostics(): Promise<Diagnostics> {
@@ -496,7 +506,6 @@ export class FleetHub {
       stored = await storage.load(RECENT_PER_TRUCK);
     }
     this._fleet = fleetStateFrom(stored.trucks.map((t) => ({ ...t, recent: stored.recent.get(t.id) ?? [] })));
-    this._acked = new Set(stored.ackedAlerts);
     this._prefs = stored.prefs ?? DEFAULT_PREFS;
     this._epoch = stored.epoch;
     this._lastEventId = stored.lastEventId;
@@ -520,7 +529,6 @@ export class FleetHub {
     this._session = null;
     this._sessionReady = null;
     this._fleet = fleetStateFrom([]);
-    this._acked = new Set();
     this._epoch = null;
     this._lastEventId = null;
   }
@@ -693,10 +701,12 @@ export class FleetHub {
     this._lastEventId = id;
     this._receivedAt.push(now);
     if (this._receivedAt.length > 4_096) this._trimRate(now);
+    // An alert event also comes when someone acknowledges an active alert: notified once, when new.
+    const raised = event.type === 'alert' && event.data.state === 'active' && !event.data.ackedBy && !this._fleet.activeAlerts.has(event.data.id);
     const truckId = applyStreamEvent(this._fleet, event, this._copied);
     if (truckId) this._dirty.add(truckId);
     if (event.type === 'telemetry') this._newestTelemetryTs = Math.max(this._newestTelemetryTs ?? 0, event.data.ts);
-    else if (event.type === 'alert' && event.data.state === 'active') this._notify(event.data);
+    else if (raised && event.type === 'alert') this._notify(event.data);
     this._fanout.push(event);
     this._pending.push(event);
     this._fanoutTimer ??= setTimeout(() => this._flushFanout(), FANOUT_DELAY_MS);
@@ -845,10 +855,10 @@ export class FleetHub {
     });
   }
 
-  private _persistMeta<K extends 'prefs' | 'ackedAlerts'>(key: K, value: K extends 'prefs' ? Prefs : string[]): void {
+  private _persistMeta<K extends 'prefs'>(key: K, value: Prefs): void {
     const session = this._session;
     if (!session) return;
-    this._enqueueIo(session, () => session.storage.setMeta(key, value as never));
+    this._enqueueIo(session, () => session.storage.setMeta(key, value));
   }
 
   private _prune(): void {
@@ -870,7 +880,6 @@ export class FleetHub {
       trucks: [...this._fleet.trucks.values()].map(snapshotOf),
       recent: new Map([...this._fleet.trucks].map(([id, t]) => [id, t.recent])),
       prefs: this._prefs,
-      ackedAlerts: [...this._acked],
     });
     session.storage = seeded;
     const reason = isQuotaError(error) ? 'storage is full' : String(error);

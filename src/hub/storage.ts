@@ -2,13 +2,17 @@
 import { compareEventIds, type StreamEvent } from '../shared/events';
 import type { Alert, FleetSnapshot, Telemetry, TruckSnapshot } from '../shared/fleet';
 import type { Prefs, StorageMode } from '../shared/protocol';
+import { LONGEST_HISTORY_RANGE_MS, mergeSamples, samplesBetween } from '../shared/samples';
 
-/** Small values the hub keeps beside the events. */
+/**
+ * Small values the hub keeps beside the events. (Databases of earlier builds also hold
+ * `ackedAlerts`, this browser's own acknowledgements: nothing reads it since the server records
+ * acknowledgements for the whole tenant, and it goes with the database at logout.)
+ */
 export interface MetaMap {
   lastEventId: string | null;
   epoch: string | null;
   prefs: Prefs;
-  ackedAlerts: string[];
 }
 
 /** Everything the hub restores when it starts. */
@@ -19,7 +23,6 @@ export interface StoredState {
   /** Newest telemetry per truck, oldest first. */
   recent: Map<string, Telemetry[]>;
   prefs: Prefs | null;
-  ackedAlerts: string[];
 }
 
 /** One persisted batch: applied in a single transaction, so `lastEventId` never runs ahead of the events. */
@@ -36,7 +39,13 @@ export interface HubStorage {
   append(batch: AppendBatch): Promise<void>;
   /** Replaces everything at once (a `reset`): no mix of old and new state survives. */
   replace(snapshot: FleetSnapshot): Promise<void>;
-  history(truckId: string, since: number): Promise<Telemetry[]>;
+  /**
+   * A truck's telemetry with `since <= ts < until`, oldest first, one sample per `ts`: the stored
+   * server history and the received events merged; at most `limit` (the oldest).
+   */
+  history(truckId: string, since: number, until?: number, limit?: number): Promise<Telemetry[]>;
+  /** Keeps telemetry the server's history gave (time-ordered), bounded like the events. */
+  storeHistory(truckId: string, samples: readonly Telemetry[]): Promise<void>;
   setMeta<K extends keyof MetaMap>(key: K, value: MetaMap[K]): Promise<void>;
   countEvents(): Promise<number>;
   /** Drops history beyond the retention bound. */
@@ -49,17 +58,29 @@ export interface HubStorage {
 /** History kept per truck, in events; bounds storage whatever the event rate. */
 export const MAX_EVENTS_PER_TRUCK = 5_000;
 
+/**
+ * Samples of the server's history kept per truck: the longest range a truck window offers (7 days)
+ * at one sample every 5 s is 120,960. About 30 MB per truck in IndexedDB; older samples than the
+ * longest range are dropped too, so only trucks whose window was opened on a week hold that much.
+ */
+export const MAX_HISTORY_SAMPLES_PER_TRUCK = 130_000;
+
+/** Stored server history older than this is dropped at the next prune: no range shows it. */
+export const HISTORY_SAMPLES_MAX_AGE_MS = LONGEST_HISTORY_RANGE_MS;
+
 /** Keeps everything in memory: used when IndexedDB is unavailable (private mode) or full. */
 export class MemoryStorage implements HubStorage {
   readonly mode = 'memory' as const;
   private _meta: Partial<MetaMap> = {};
   private _trucks = new Map<string, TruckSnapshot>();
   private _telemetry = new Map<string, Telemetry[]>();
+  /** The server's history per truck, time-ordered (storeHistory). */
+  private _samples = new Map<string, readonly Telemetry[]>();
   private _alerts: Alert[] = [];
 
   constructor(seed?: StoredState) {
     if (!seed) return;
-    this._meta = { epoch: seed.epoch, lastEventId: seed.lastEventId, ackedAlerts: seed.ackedAlerts };
+    this._meta = { epoch: seed.epoch, lastEventId: seed.lastEventId };
     if (seed.prefs) this._meta.prefs = seed.prefs;
     for (const t of seed.trucks) this._trucks.set(t.id, t);
     for (const [id, list] of seed.recent) this._telemetry.set(id, [...list]);
@@ -74,7 +95,6 @@ export class MemoryStorage implements HubStorage {
       trucks: [...this._trucks.values()],
       recent,
       prefs: this._meta.prefs ?? null,
-      ackedAlerts: this._meta.ackedAlerts ?? [],
     };
   }
 
@@ -111,8 +131,15 @@ export class MemoryStorage implements HubStorage {
     this._meta.lastEventId = snapshot.lastEventId;
   }
 
-  async history(truckId: string, since: number): Promise<Telemetry[]> {
-    return (this._telemetry.get(truckId) ?? []).filter((t) => t.ts >= since);
+  async history(truckId: string, since: number, until = Infinity, limit = Infinity): Promise<Telemetry[]> {
+    const received = (this._telemetry.get(truckId) ?? []).filter((t) => t.ts >= since && t.ts < until);
+    const merged = mergeSamples(samplesBetween(this._samples.get(truckId) ?? [], since, until), received);
+    return merged.slice(0, limit);
+  }
+
+  async storeHistory(truckId: string, samples: readonly Telemetry[]): Promise<void> {
+    const merged = mergeSamples(samples, this._samples.get(truckId) ?? []);
+    this._samples.set(truckId, merged.length > MAX_HISTORY_SAMPLES_PER_TRUCK ? merged.slice(-MAX_HISTORY_SAMPLES_PER_TRUCK) : merged);
   }
 
   async setMeta<K extends keyof MetaMap>(key: K, value: MetaMap[K]): Promise<void> {
@@ -122,17 +149,21 @@ export class MemoryStorage implements HubStorage {
   async countEvents(): Promise<number> {
     let n = this._alerts.length;
     for (const list of this._telemetry.values()) n += list.length;
+    for (const list of this._samples.values()) n += list.length;
     return n;
   }
 
   async prune(): Promise<void> {
-    // append() already bounds each truck's history.
+    // append() and storeHistory() already bound each truck's history by count; age is left here.
+    const oldest = Date.now() - HISTORY_SAMPLES_MAX_AGE_MS;
+    for (const [id, list] of this._samples) this._samples.set(id, samplesBetween(list, oldest));
   }
 
   async destroy(): Promise<void> {
     this._meta = {};
     this._trucks.clear();
     this._telemetry.clear();
+    this._samples.clear();
     this._alerts = [];
   }
 

@@ -63,7 +63,12 @@ export interface Diagnostics {
 
 /** Calls a tab can make to the hub and get one reply for. */
 export interface HubCalls {
-  history: { args: { truckId: string; since?: number }; result: Telemetry[] };
+  /**
+   * A truck's stored telemetry with `since <= ts < until`, oldest first, one sample per `ts`: the
+   * server's history handed over with `store-history` and the events the hub received, merged. At
+   * most `limit` samples (the oldest); a tab pages through a long range with `since` after the last.
+   */
+  history: { args: { truckId: string; since?: number; until?: number; limit?: number }; result: Telemetry[] };
   diagnostics: { args: Record<string, never>; result: Diagnostics };
 }
 
@@ -83,7 +88,12 @@ export interface TabToHubMap {
   /** Sent on `pagehide`; a crashed tab is noticed when its Web Lock is released instead. */
   goodbye: Record<never, never>;
   logout: Record<never, never>;
-  'ack-alert': { alertId: string };
+  /**
+   * Telemetry of one truck as the server's history gave it (`GET /api/trucks/:id/history`), oldest
+   * first, for the hub to store for offline use. Sent in pages of a few thousand samples, so that
+   * neither side spends long copying one message.
+   */
+  'store-history': { truckId: string; samples: Telemetry[] };
   'set-prefs': { prefs: Prefs };
   call: {
     [K in HubCallName]: { requestId: string; name: K; args: HubCalls[K]['args'] };
@@ -105,7 +115,6 @@ export interface HubToTabMap {
     /** Active alerts of every truck of the tenant, whatever the tab subscribed to. */
     activeAlerts: Alert[];
     prefs: Prefs;
-    ackedAlerts: string[];
     /**
      * A Web Lock the hub holds for its whole life, unique to it (SharedWorker hubs; null for a leader
      * tab, whose failover has its own lock). A tab that waits for it is granted it only once this hub
@@ -122,7 +131,6 @@ export interface HubToTabMap {
   snapshot: { epoch: string | null; lastEventId: string | null; trucks: TruckState[]; activeAlerts: Alert[] };
   status: { status: StreamStatus };
   prefs: { prefs: Prefs };
-  'alert-acked': { alertId: string };
   /**
    * Show this new alert as a system notification. The hub sees each alert once and sends this to
    * one tab only, so the operator gets one notification however many windows are open.

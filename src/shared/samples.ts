@@ -5,6 +5,15 @@
  */
 import type { Telemetry } from './fleet';
 
+/** The ranges a truck window offers, ms: the last hour, day and week. */
+export const HISTORY_RANGES_MS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
+
+/** A range a truck window offers. */
+export type HistoryRange = keyof typeof HISTORY_RANGES_MS;
+
+/** The longest range offered: stored history older than this is never shown, so it is not kept. */
+export const LONGEST_HISTORY_RANGE_MS = HISTORY_RANGES_MS['7d'];
+
 /** Whether `list` is strictly increasing by `ts` (sorted, no duplicate). */
 export function isTimeOrdered(list: readonly Telemetry[]): boolean {
   for (let i = 1; i < list.length; i++) {
@@ -77,4 +86,23 @@ export function samplesBetween(list: readonly Telemetry[], since: number, until 
   const from = firstAtOrAfter(list, since);
   const to = until === Infinity ? list.length : firstAtOrAfter(list, until);
   return from === 0 && to === list.length ? list : list.slice(from, to);
+}
+
+/**
+ * `list` (time-ordered) with the samples of `more` it does not hold yet: live samples, newer than
+ * everything held, are appended without walking `list`; an older one missing from it (a device
+ * that sent late) takes a full merge. Returns `list` itself when nothing is new.
+ */
+export function addSamples(list: readonly Telemetry[], more: readonly Telemetry[]): readonly Telemetry[] {
+  const lastTs = list.length ? (list[list.length - 1] as Telemetry).ts : -Infinity;
+  const fresh: Telemetry[] = [];
+  for (const s of more) {
+    if (s.ts > lastTs) {
+      fresh.push(s);
+      continue;
+    }
+    const i = firstAtOrAfter(list, s.ts);
+    if (i >= list.length || (list[i] as Telemetry).ts !== s.ts) return mergeSamples(list, more);
+  }
+  return fresh.length ? list.concat(timeOrdered(fresh)) : list;
 }

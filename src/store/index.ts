@@ -3,8 +3,11 @@ import { deleteDB, openDB, unwrap, type DBSchema, type IDBPDatabase, type StoreK
 import { parseEventId, type StreamEvent } from '../shared/events';
 import type { FleetSnapshot, Telemetry, TruckSnapshot } from '../shared/fleet';
 import { truckIdOf } from '../shared/fleet-state';
+import { mergeSamples } from '../shared/samples';
 import {
+  HISTORY_SAMPLES_MAX_AGE_MS,
   MAX_EVENTS_PER_TRUCK,
+  MAX_HISTORY_SAMPLES_PER_TRUCK,
   type AppendBatch,
   type HubStorage,
   type MetaMap,
@@ -29,10 +32,16 @@ export interface FleetDBSchema extends DBSchema {
   /** Telemetry and alert history, ordered by event id. */
   events: { key: [number, number]; value: StoredEvent; indexes: { 'by-truck': [string, number] } };
   meta: { key: keyof MetaMap; value: MetaMap[keyof MetaMap] };
+  /**
+   * Telemetry from the server's history (truck windows load it), keyed by truck and time: the same
+   * sample loaded twice is stored once. Kept apart from `events`, whose keys are stream event ids
+   * that history rows do not carry; reads merge the two by time.
+   */
+  samples: { key: [string, number]; value: Telemetry };
 }
 
 /** Schema version; each bump adds an `if (oldVersion < N)` step below. */
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 /** The database name of one operator in one tenant (design.md). */
 export function databaseName(tenant: string, username: string): string {
@@ -64,7 +73,7 @@ interface WriteStore<Name extends StoreNames<FleetDBSchema>> {
 }
 
 /**
- * Runs `write` on the plain stores of one readwrite transaction over every store, and resolves once
+ * Runs `write` on the plain stores of one readwrite transaction over the stream's stores, and resolves once
  * it is committed. Plain, not idb's wrappers: each wrapped request gets a promise and listeners,
  * thousands a second in a flood, and nobody waits for one write. A failed write aborts the
  * transaction; a write that throws (a value that cannot be cloned) aborts it too, so nothing of the
@@ -72,7 +81,7 @@ interface WriteStore<Name extends StoreNames<FleetDBSchema>> {
  */
 async function writeAll(
   db: IDBPDatabase<FleetDBSchema>,
-  write: (stores: { [Name in StoreNames<FleetDBSchema>]: WriteStore<Name> }) => void,
+  write: (stores: { [Name in Exclude<StoreNames<FleetDBSchema>, 'samples'>]: WriteStore<Name> }) => void,
 ): Promise<void> {
   const tx = db.transaction(['trucks', 'events', 'meta'], 'readwrite');
   try {
@@ -104,6 +113,9 @@ export class IdbStorage implements HubStorage {
           events.createIndex('by-truck', ['truckId', 'ts']);
           database.createObjectStore('meta');
         }
+        if (oldVersion < 2) {
+          database.createObjectStore('samples', { keyPath: ['truckId', 'ts'] });
+        }
       },
       blocking() {
         // Another context wants to delete or upgrade the database (logout): let it.
@@ -117,12 +129,7 @@ export class IdbStorage implements HubStorage {
     const tx = this._db.transaction(['trucks', 'events', 'meta'], 'readonly');
     const trucks = await tx.objectStore('trucks').getAll();
     const meta = tx.objectStore('meta');
-    const [epoch, lastEventId, prefs, acked] = await Promise.all([
-      meta.get('epoch'),
-      meta.get('lastEventId'),
-      meta.get('prefs'),
-      meta.get('ackedAlerts'),
-    ]);
+    const [epoch, lastEventId, prefs] = await Promise.all([meta.get('epoch'), meta.get('lastEventId'), meta.get('prefs')]);
     const recent = new Map<string, Telemetry[]>();
     const index = tx.objectStore('events').index('by-truck');
     for (const truck of trucks) {
@@ -141,7 +148,6 @@ export class IdbStorage implements HubStorage {
       trucks,
       recent,
       prefs: (prefs as MetaMap['prefs'] | undefined) ?? null,
-      ackedAlerts: (acked as MetaMap['ackedAlerts'] | undefined) ?? [],
     };
   }
 
@@ -173,9 +179,45 @@ export class IdbStorage implements HubStorage {
     });
   }
 
-  async history(truckId: string, since: number): Promise<Telemetry[]> {
-    const rows = await this._db.getAllFromIndex('events', 'by-truck', IDBKeyRange.bound([truckId, since], [truckId, Infinity]));
-    return rows.filter((r) => r.type === 'telemetry').map((r) => r.data as Telemetry);
+  async history(truckId: string, since: number, until = Infinity, limit = Infinity): Promise<Telemetry[]> {
+    const range = IDBKeyRange.bound([truckId, since], [truckId, until], false, until !== Infinity);
+    const count = Number.isFinite(limit) ? limit : undefined;
+    const tx = this._db.transaction(['events', 'samples'], 'readonly');
+    // Events are few per truck (MAX_EVENTS_PER_TRUCK) and mixed with alerts: all of the range. The
+    // stored server history can be a week: only the `limit` oldest, which is all a page can hold.
+    const [rows, samples] = await Promise.all([
+      tx.objectStore('events').index('by-truck').getAll(range),
+      tx.objectStore('samples').getAll(range, count),
+    ]);
+    await tx.done;
+    const received = rows.filter((r) => r.type === 'telemetry').map((r) => r.data as Telemetry);
+    const merged = mergeSamples(samples, received);
+    return merged.length > limit ? merged.slice(0, limit) : [...merged];
+  }
+
+  async storeHistory(truckId: string, samples: readonly Telemetry[]): Promise<void> {
+    const write = async () => {
+      const tx = this._db.transaction('samples', 'readwrite');
+      // Plain puts, nobody waits for one (see writeAll); put: a sample stored before is overwritten.
+      const store = unwrap(tx.objectStore('samples'));
+      try {
+        for (const sample of samples) if (sample.truckId === truckId) store.put(sample);
+      } catch (error) {
+        tx.done.catch(() => undefined);
+        tx.abort();
+        throw error;
+      }
+      await tx.done;
+    };
+    try {
+      await write();
+    } catch (error) {
+      if (!(error instanceof DOMException && error.name === 'QuotaExceededError')) throw error;
+      // Full: the stored history of the other trucks goes first (the server still has it), once.
+      await this._db.delete('samples', IDBKeyRange.upperBound([truckId, -Infinity], true));
+      await this._db.delete('samples', IDBKeyRange.lowerBound([truckId, Infinity], true));
+      await write();
+    }
   }
 
   async setMeta<K extends keyof MetaMap>(key: K, value: MetaMap[K]): Promise<void> {
@@ -183,23 +225,35 @@ export class IdbStorage implements HubStorage {
   }
 
   async countEvents(): Promise<number> {
-    return this._db.count('events');
+    const [events, samples] = await Promise.all([this._db.count('events'), this._db.count('samples')]);
+    return events + samples;
   }
 
   async prune(): Promise<void> {
-    const tx = this._db.transaction(['trucks', 'events'], 'readwrite');
+    const tx = this._db.transaction(['trucks', 'events', 'samples'], 'readwrite');
     const ids = await tx.objectStore('trucks').getAllKeys();
     const store = tx.objectStore('events');
     const index = store.index('by-truck');
     const events = unwrap(store);
+    const samples = tx.objectStore('samples');
+    const oldestKept = Date.now() - HISTORY_SAMPLES_MAX_AGE_MS;
     for (const id of ids) {
       const range = IDBKeyRange.bound([id, -Infinity], [id, Infinity]);
       const excess = (await index.count(range)) - MAX_EVENTS_PER_TRUCK;
-      if (excess <= 0) continue;
-      // The oldest events' keys in one request, then plain deletes: a cursor would take two round
-      // trips per event, and after a flood that is hundreds of thousands.
-      const oldest = await index.getAllKeys(range, excess);
-      for (const key of oldest) events.delete(key);
+      if (excess > 0) {
+        // The oldest events' keys in one request, then plain deletes: a cursor would take two round
+        // trips per event, and after a flood that is hundreds of thousands.
+        const oldest = await index.getAllKeys(range, excess);
+        for (const key of oldest) events.delete(key);
+      }
+      // Stored server history: older than the longest range in one ranged delete, then the count bound.
+      await samples.delete(IDBKeyRange.bound([id, -Infinity], [id, oldestKept], false, true));
+      const extra = (await samples.count(range)) - MAX_HISTORY_SAMPLES_PER_TRUCK;
+      if (extra > 0) {
+        const keys = await samples.getAllKeys(range, extra);
+        const last = keys[keys.length - 1];
+        if (last) await samples.delete(IDBKeyRange.bound([id, -Infinity], last));
+      }
     }
     await tx.done;
   }

@@ -402,7 +402,7 @@ describe('dashboard', () => {
     await panel(one, 'acme-03').getByText('80 km/h').waitFor({ timeout: WAIT_MS });
   });
 
-  it('toasts a new alert in every tab, and acknowledging in one removes it from all', async () => {
+  it('toasts a new alert in every tab, and acknowledging in one (on the server, for the tenant) removes it from all', async () => {
     const p = await profile();
     const one = await open(p.context, '/');
     const two = await open(p.context, '/trucks/acme-07');
@@ -429,8 +429,9 @@ describe('dashboard', () => {
     await toastOne.getByRole('button', { name: 'Acknowledge' }).click();
     await toastTwo.waitFor({ state: 'detached', timeout: WAIT_MS });
     await toastOne.waitFor({ state: 'detached', timeout: WAIT_MS });
-    const acked = await two.evaluate((a) => window.fleetwire?.ackedAlerts.has(a) ?? false, alertId);
-    expect(acked).toBe(true);
+    // Acknowledged for the tenant: the alert itself says who, in every tab.
+    const ackedBy = await two.evaluate((a) => window.fleetwire?.activeAlerts.get(a)?.ackedBy, alertId);
+    expect(ackedBy).toBe('ana');
   });
 
   it('shows the stream state and the diagnostics support asks for', async () => {

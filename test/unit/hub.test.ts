@@ -191,6 +191,21 @@ describe('fleet hub core', () => {
     expect([behind, ...others].flatMap(({ tab }) => tab.of('notify'))).toHaveLength(1);
   });
 
+  it('does not notify an alert again when someone acknowledges it (the server sends it once more)', async () => {
+    const r = rig();
+    const { tab } = await r.connect();
+    r.stream.handlers?.onOpen();
+    r.stream.alert('t1');
+    await vi.advanceTimersByTimeAsync(0);
+    const acked = { id: 't1:speeding:1', truckId: 't1', kind: 'speeding', severity: 'warning', state: 'active', startedAt: 1, message: 'fast', ackedBy: 'ana', ackedAt: 2 };
+    r.stream.handlers?.onEvent('alert', `${EPOCH}-${++r.stream.seq}`, JSON.stringify(acked));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(tab.of('notify')).toHaveLength(1);
+    // Every tab receives the acknowledged alert as an event: "acknowledged" comes with the alert.
+    const last = tab.of('events').flatMap((m) => m.events).at(-1);
+    expect(last?.type === 'alert' && last.data.ackedBy).toBe('ana');
+  });
+
   it('drops events it already has when a stream replays them', async () => {
     const r = rig();
     const { tab } = await r.connect();
@@ -345,15 +360,13 @@ describe('fleet hub core', () => {
     expect((await r.storage.load(10)).trucks).toEqual([]);
   });
 
-  it('shares preferences and alert acknowledgements with every tab', async () => {
+  it('shares preferences with every tab', async () => {
     const r = rig();
     const a = await r.connect();
     const b = await r.connect(['t2']);
     a.send({ type: 'set-prefs', prefs: { distance: 'mi', temperature: 'F' } });
-    a.send({ type: 'ack-alert', alertId: 'x' });
     await vi.advanceTimersByTimeAsync(0);
     expect(b.tab.of('prefs').at(-1)?.prefs).toEqual({ distance: 'mi', temperature: 'F' });
-    expect(b.tab.of('alert-acked').at(-1)?.alertId).toBe('x');
   });
 
   it('keeps each event once when storage fills while later writes wait their turn', async () => {
@@ -368,6 +381,7 @@ describe('fleet hub core', () => {
         full ? new Promise((_, reject) => (failWrite = () => reject(new DOMException('full', 'QuotaExceededError')))) : inner.append(batch),
       replace: (snapshot) => inner.replace(snapshot),
       history: (truckId, since) => inner.history(truckId, since),
+      storeHistory: (truckId, samples) => inner.storeHistory(truckId, samples),
       setMeta: (key, value) => inner.setMeta(key, value),
       countEvents: () => inner.countEvents(),
       prune: async () => undefined,
@@ -411,5 +425,29 @@ describe('fleet hub core', () => {
     const diagnostics = replies.find((m) => m.requestId === 'd');
     expect(history?.ok && history.result).toEqual([telemetry('t1', 20)]);
     expect(diagnostics?.ok && diagnostics.result).toMatchObject({ tabs: 1, lastEventId: `${EPOCH}-2`, streamsOpened: 1 });
+  });
+
+  it('stores the server history a tab hands over, and answers history with it and the events merged, page by page', async () => {
+    const r = rig();
+    const { tab, send } = await r.connect();
+    r.stream.handlers?.onOpen();
+    // Live events at 40 and 50; the server's history from 10 to 40 (40 is the same sample).
+    r.stream.telemetry(telemetry('t1', 40));
+    r.stream.telemetry(telemetry('t1', 50));
+    send({ type: 'store-history', truckId: 't1', samples: [10, 20, 30, 40].map((ts) => telemetry('t1', ts, 70)) });
+    send({ type: 'call', requestId: 'all', name: 'history', args: { truckId: 't1' } });
+    send({ type: 'call', requestId: 'p1', name: 'history', args: { truckId: 't1', since: 0, limit: 3 } });
+    send({ type: 'call', requestId: 'p2', name: 'history', args: { truckId: 't1', since: 31, until: 50, limit: 3 } });
+    await vi.advanceTimersByTimeAsync(300);
+    const result = (id: string) => {
+      const reply = tab.of('reply').find((m) => m.requestId === id);
+      return reply?.ok ? (reply.result as Telemetry[]) : null;
+    };
+    expect(result('all')?.map((t) => t.ts)).toEqual([10, 20, 30, 40, 50]);
+    // The server's sample wins where both hold a time.
+    expect(result('all')?.[3]?.speedKph).toBe(70);
+    expect(result('p1')?.map((t) => t.ts)).toEqual([10, 20, 30]);
+    expect(result('p2')?.map((t) => t.ts)).toEqual([40]);
+    expect((await r.storage.history('t1', 0)).map((t) => t.ts)).toEqual([10, 20, 30, 40, 50]);
   });
 });

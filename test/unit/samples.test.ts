@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Telemetry } from '../../src/shared/fleet';
-import { firstAtOrAfter, mergeSamples, samplesBetween, timeOrdered } from '../../src/shared/samples';
+import { addSamples, firstAtOrAfter, mergeSamples, samplesBetween, timeOrdered } from '../../src/shared/samples';
 
 function s(ts: number, speedKph = 50): Telemetry {
   return { truckId: 't1', ts, lat: 50, lon: 5, speedKph, headingDeg: 0 };
@@ -41,13 +41,14 @@ describe('mergeSamples', () => {
     expect(times(mergeSamples([s(10), s(11)], a))).toEqual([1, 2, 3, 10, 11]);
   });
 
-  it('merges 120,000 samples with 120,000 overlapping ones in a few milliseconds', () => {
+  it('merges 120,000 samples with 120,000 overlapping ones in linear time (a quadratic merge takes minutes)', () => {
     const a = Array.from({ length: 120_000 }, (_, i) => s(i * 5_000));
     const b = Array.from({ length: 120_000 }, (_, i) => s(60_000 * 5_000 + i * 5_000));
     mergeSamples(a, b);
     const start = performance.now();
     const merged = mergeSamples(a, b);
-    expect(performance.now() - start).toBeLessThan(50);
+    // Generous: about 5 ms alone, but tests share the machine's cores.
+    expect(performance.now() - start).toBeLessThan(300);
     expect(merged).toHaveLength(180_000);
   });
 });
@@ -59,5 +60,22 @@ describe('samplesBetween', () => {
     expect(samplesBetween(list, 0)).toBe(list);
     expect(firstAtOrAfter(list, 6)).toBe(5);
     expect(firstAtOrAfter(list, 2.5)).toBe(2);
+  });
+});
+
+describe('addSamples', () => {
+  it('appends live samples newer than the history, once, whatever their order', () => {
+    const history = [1, 2, 3].map((t) => s(t));
+    const recent = [2, 3, 5, 4].map((t) => s(t));
+    const out = addSamples(history, recent);
+    expect(times(out)).toEqual([1, 2, 3, 4, 5]);
+    expect(out[0]).toBe(history[0]);
+    // Handing the same recent samples again adds nothing: the very same list comes back.
+    expect(addSamples(out, recent)).toBe(out);
+  });
+
+  it('merges a late sample that falls inside the history', () => {
+    const history = [1, 2, 4].map((t) => s(t));
+    expect(times(addSamples(history, [s(3), s(5)]))).toEqual([1, 2, 3, 4, 5]);
   });
 });
