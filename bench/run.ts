@@ -15,6 +15,7 @@ const BENCHES: { file: string; result: string }[] = [
   { file: 'offline.ts', result: 'offline' },
   { file: 'server/run.ts', result: 'server' },
   { file: 'store.ts', result: 'store' },
+  { file: 'history.ts', result: 'history' },
   { file: 'redis.ts', result: 'redis' },
   { file: 'soak.ts', result: 'soak' },
 ];
