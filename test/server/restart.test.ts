@@ -88,5 +88,6 @@ describe.each(engines)('a restart on %s', (name, where) => {
     });
     expect(again.status).toBe(200);
     await server.stop();
-  });
+    // Two server starts and a restart: seconds each on a busy machine.
+  }, 90_000);
 });

@@ -8,8 +8,8 @@ import { REPO_ROOT } from './paths';
 
 export { REPO_ROOT };
 
-/** Longest wait for the server to print its address and answer /healthz, ms (tsx compiles on first start). */
-const START_TIMEOUT_MS = 30_000;
+/** Longest wait for the server to print its address and answer /healthz, ms (tsx compiles on first start, the embedded database opens). */
+const START_TIMEOUT_MS = 60_000;
 /** Longest wait for a clean exit after SIGTERM before SIGKILL, ms. */
 const STOP_TIMEOUT_MS = 10_000;
 
