@@ -27,7 +27,7 @@ const STREAM_PATH = '/api/stream';
  */
 const API_TIMEOUT_S = 4;
 /** The app's routes (src/app/router.ts), answered with the precached shell. */
-const APP_ROUTES = [/^\/$/, /^\/login\/?$/, /^\/trucks\/[^/]+\/?$/];
+const APP_ROUTES = [/^\/$/, /^\/login\/?$/, /^\/admin\/?$/, /^\/trucks\/[^/]+\/?$/];
 
 /** Stream requests that reached this worker, and those it answered (GET_STATS): the latter stays 0. */
 const stats = { streamFetchEvents: 0, streamResponses: 0 };

@@ -1,5 +1,5 @@
 /**
- * `<fleet-app>`: the root. Routes on location.pathname (`/login`, `/`, `/trucks/<id>`), checks
+ * `<fleet-app>`: the root. Routes on location.pathname (`/login`, `/`, `/trucks/<id>`, `/admin`), checks
  * who is logged in, connects this tab to the fleet hub and goes back to /login when the session ends.
  */
 import { LitElement, css, html, type PropertyValues } from 'lit';
@@ -27,6 +27,7 @@ export class FleetApp extends LitElement {
     _message: { state: true },
     _fatal: { state: true },
     _truckPageLoaded: { state: true },
+    _adminPageLoaded: { state: true },
   };
 
   declare _route: Route;
@@ -36,6 +37,7 @@ export class FleetApp extends LitElement {
   declare _message: string;
   declare _fatal: string | null;
   declare _truckPageLoaded: boolean;
+  declare _adminPageLoaded: boolean;
   /** Hears the end of the session; the views below do their own rendering. */
   private readonly _fleet = new FleetController(this, {
     watch: false,
@@ -51,6 +53,7 @@ export class FleetApp extends LitElement {
     this._message = '';
     this._fatal = null;
     this._truckPageLoaded = false;
+    this._adminPageLoaded = false;
   }
 
   override connectedCallback(): void {
@@ -96,7 +99,8 @@ export class FleetApp extends LitElement {
       navigate(here === '/' ? '/login' : `/login?next=${encodeURIComponent(here)}`, { replace: true });
       return;
     }
-    const trucks = route.name === 'truck' ? [route.truckId] : null;
+    // The admin page shows no truck: its tab still hears the session end, but takes no fleet state.
+    const trucks = route.name === 'truck' ? [route.truckId] : route.name === 'admin' ? [] : null;
     if (!this._client) {
       this._client = connectFleet(this._me, { trucks });
     } else {
@@ -106,6 +110,12 @@ export class FleetApp extends LitElement {
       import('./truck-page').then(
         () => (this._truckPageLoaded = true),
         (err: unknown) => (this._fatal = `The truck page could not load: ${(err as Error).message}. Reload to try again.`),
+      );
+    }
+    if (route.name === 'admin' && !this._adminPageLoaded) {
+      import('./admin-page').then(
+        () => (this._adminPageLoaded = true),
+        (err: unknown) => (this._fatal = `The admin page could not load: ${(err as Error).message}. Reload to try again.`),
       );
     }
   }
@@ -127,6 +137,10 @@ export class FleetApp extends LitElement {
         return this._client && this._truckPageLoaded
           ? html`<truck-page .client=${this._client} truck-id=${route.truckId}></truck-page>`
           : html`<p class="loading muted" role="status">Loading ${route.truckId}…</p>`;
+      case 'admin':
+        return this._client && this._adminPageLoaded
+          ? html`<admin-page .client=${this._client} @session-expired=${this._onSessionExpired}></admin-page>`
+          : html`<p class="loading muted" role="status">Loading the admin page…</p>`;
       case 'not-found':
         return html`<main class="not-found">
           <h1>Page not found</h1>
@@ -157,6 +171,10 @@ export class FleetApp extends LitElement {
     const here = location.pathname + location.search;
     const next = reason === 'expired' && here !== '/' && isAppPath(location.pathname) ? `?next=${encodeURIComponent(here)}` : '';
     navigate(`/login${next}`);
+  }
+
+  private _onSessionExpired(): void {
+    this._onLoggedOut('expired');
   }
 
   private readonly _onLocation = (): void => {

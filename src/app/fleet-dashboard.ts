@@ -123,6 +123,7 @@ export class FleetDashboard extends LitElement {
         <notify-button></notify-button>
         <install-button></install-button>
         <button type="button" @click=${this._onDiagnostics}>Diagnostics</button>
+        ${me?.role === 'admin' ? html`<a href="/admin" class="button">Admin</a>` : nothing}
         <button type="button" @click=${this._onLogout}>Log out</button>
       </header>
       ${status?.state === 'offline'

@@ -5,6 +5,7 @@ export type Route =
   | { name: 'login' }
   | { name: 'dashboard' }
   | { name: 'truck'; truckId: string }
+  | { name: 'admin' }
   | { name: 'not-found'; path: string };
 
 /** Window event fired after navigate() changed the URL (pushState fires no popstate). */
@@ -16,6 +17,7 @@ const TRUCK_PATH = /^\/trucks\/([^/]+)\/?$/;
 export function parseRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '/index.html') return { name: 'dashboard' };
   if (pathname === '/login' || pathname === '/login/') return { name: 'login' };
+  if (pathname === '/admin' || pathname === '/admin/') return { name: 'admin' };
   const m = TRUCK_PATH.exec(pathname);
   if (m?.[1]) {
     try {
