@@ -245,7 +245,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }
 
   app.setErrorHandler(function handleError(err, request, reply) {
-    const { status, body, headers } = describeError(err, INGEST_BODY_LIMIT_BYTES);
+    const { status, body, headers } = describeError(err, request.routeOptions.bodyLimit ?? INGEST_BODY_LIMIT_BYTES);
     if (status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ status, error: body.error }, body.message);
     return reply.code(status).headers(headers).send(body);

@@ -21,6 +21,8 @@ export class HttpError extends Error {
 export interface ErrorBody {
   error: string;
   message: string;
+  /** The input field at fault, when the server knows it (a form can point at it). */
+  field?: string;
 }
 
 interface FastifyLikeError {
@@ -54,7 +56,9 @@ export function describeError(err: unknown, bodyLimitBytes: number): { status: n
   }
   if (err instanceof StoreError) {
     const status = err.code === 'invalid' ? 400 : err.code === 'not_found' ? 404 : 409;
-    return { status, body: { error: err.code === 'invalid' ? 'invalid_request' : err.code, message: err.message }, headers: {} };
+    const body: ErrorBody = { error: err.code === 'invalid' ? 'invalid_request' : err.code, message: err.message };
+    if (err.field !== undefined) body.field = err.field;
+    return { status, body, headers: {} };
   }
   const e = (typeof err === 'object' && err !== null ? err : {}) as FastifyLikeError;
   const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500;
@@ -89,7 +93,7 @@ export function describeError(err: unknown, bodyLimitBytes: number): { status: n
         status: 413,
         body: {
           error: 'body_too_large',
-          message: `The request body is over the limit of ${bodyLimitBytes} bytes (1 MB): split it into smaller requests.`,
+          message: `The request body is over this route's limit of ${bodyLimitBytes} bytes (${Math.round((bodyLimitBytes / 1_048_576) * 10) / 10} MB): split it into smaller requests.`,
         },
         headers: {},
       };

@@ -30,7 +30,9 @@ describe.each(ENGINES)('%s', (_title, engine) => {
     const reports: Reports = { removed: [], trucks: [], errors: [] };
     const events: DirectoryEvents = {
       onOperatorsRemoved: (tenant, usernames) => reports.removed.push([tenant, usernames]),
-      onTrucksChanged: (tenant, changed) => reports.trucks.push([tenant, changed]),
+      onTrucksChanged: (tenant, changed) => {
+        reports.trucks.push([tenant, changed]);
+      },
       onError: (err) => reports.errors.push(err),
     };
     const directory = await Directory.open(store.database, events, () => T0);
