@@ -123,9 +123,18 @@ function itemProblem(item: unknown, where: string): string | null {
   return `${where || 'the body '}is not valid telemetry`;
 }
 
-function normalizeTs(ts: string | number, where: string): number {
+/**
+ * How far ahead of the server's clock a sample may be, ms: device clocks drift by seconds, not
+ * minutes, and a sample from the future would freeze its truck's last state until that time.
+ */
+export const MAX_FUTURE_TS_MS = 5 * 60_000;
+
+function normalizeTs(ts: string | number, where: string, now: number): number {
   const ms = typeof ts === 'number' ? ts : Date.parse(ts);
   if (!Number.isFinite(ms) || ms < MIN_TS_MS) throw invalid(`${where}ts must be ${FIELD_RULES.ts}`);
+  if (ms > now + MAX_FUTURE_TS_MS) {
+    throw invalid(`${where}ts is ${Math.round((ms - now) / 60_000)} minutes ahead of the server's clock (at most 5 are accepted): check the device's clock.`);
+  }
   return ms;
 }
 
@@ -133,7 +142,7 @@ function normalizeTs(ts: string | number, where: string): number {
  * Checks a device's body and returns it as Telemetry[] with `ts` in epoch ms; throws a 400
  * HttpError naming the first bad field and its index. Both the route and the simulator use it.
  */
-export function parseTelemetryBody(body: unknown): Telemetry[] {
+export function parseTelemetryBody(body: unknown, now: number = Date.now()): Telemetry[] {
   const isArray = Array.isArray(body);
   const items: unknown[] = isArray ? body : [body];
   if (isArray && (items.length === 0 || items.length > MAX_ITEMS_PER_REQUEST)) {
@@ -152,7 +161,7 @@ export function parseTelemetryBody(body: unknown): Telemetry[] {
     const input = items[i] as TelemetryInput;
     const t: Telemetry = {
       truckId: input.truckId,
-      ts: normalizeTs(input.ts, where),
+      ts: normalizeTs(input.ts, where, now),
       lat: input.lat,
       lon: input.lon,
       speedKph: input.speedKph,

@@ -192,3 +192,18 @@ describe('errors in general', () => {
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
   });
 });
+
+describe('clock checks', () => {
+  it('400s a sample more than 5 minutes ahead of the server, naming ts, and stores nothing of the batch', async () => {
+    app = await makeApp();
+    const cookie = await loginCookie(app);
+    const ahead = Date.now() + 6 * 60_000;
+    const res = await inject(app, [sample('acme-07'), sample('acme-07', { ts: ahead })]);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/^items\[1\]\.ts is \d+ minutes ahead/);
+    const history = await app.inject({ url: '/api/trucks/acme-07/history', headers: { cookie } });
+    expect((history.json() as { telemetry: unknown[] }).telemetry).toEqual([]);
+    // A few minutes of drift is a device's clock, not an error.
+    expect((await inject(app, sample('acme-07', { ts: Date.now() + 60_000 }))).statusCode).toBe(200);
+  });
+});
