@@ -115,7 +115,7 @@ export class AlertInbox extends LitElement {
       <td class="c-ack">
         ${a.ackedBy
           ? html`<span class="acked" title=${a.ackedAt ? formatFull(a.ackedAt) : ''}
-              >by <strong>${a.ackedBy}</strong>${a.ackedAt ? html` <span class="muted num">${formatClock(a.ackedAt, now)}</span>` : nothing}</span
+              ><span class="visually-hidden">acknowledged </span>by <strong>${a.ackedBy}</strong>${a.ackedAt ? html` <span class="muted num">${formatClock(a.ackedAt, now)}</span>` : nothing}</span
             >`
           : cleared || !this._fleet.canAck
             ? html`<span class="muted">—</span>`

@@ -16,7 +16,7 @@ import {
 } from '../shared/protocol';
 import type { FleetClientApi, FleetClientEventMap } from './api';
 import { connectHub, type HubConnection } from './connection';
-import { HISTORY_PAGE_SAMPLES, loadWindows, readPages } from './history';
+import { HISTORY_PAGE_SAMPLES, loadWindows, readPages, type HistoryPager } from './history';
 import { fetchAlerts, fetchHistoryPage, postAck } from './server-api';
 import { saveLastView, type StoredView } from './stored-view';
 
@@ -161,14 +161,14 @@ export class FleetClient implements FleetClientApi {
     range: { since: number; until: number },
     options: { signal?: AbortSignal; onProgress?: (loaded: number) => void } = {},
   ): Promise<Telemetry[]> {
-    return loadWindows((page, signal) => fetchHistoryPage(truckId, page, signal), range, {
-      signal: options.signal,
-      onProgress: options.onProgress,
-      // Each page goes to the hub as it comes: stored for offline use in messages of one page.
-      onPage: (samples) => {
-        if (samples.length) this._send({ type: 'store-history', truckId, samples });
-      },
-    });
+    const pager: HistoryPager = async (page, signal) => {
+      const { page: answer, body } = await fetchHistoryPage(truckId, page, signal);
+      // Each page goes to the hub as it comes, as the text the server sent (cheap to post; the
+      // hub parses it on its own thread), to be stored for offline use.
+      if (answer.telemetry.length) this._send({ type: 'store-history', truckId, body });
+      return answer.telemetry;
+    };
+    return loadWindows(pager, range, { signal: options.signal, onProgress: options.onProgress });
   }
 
   diagnostics(options: { signal?: AbortSignal } = {}): Promise<Diagnostics> {

@@ -3,15 +3,8 @@
  * the tenant's alerts, and acknowledging one. Plain `fetch` with the session cookie; each failure is
  * an Error whose message an operator can act on.
  */
-import type { Alert, Telemetry } from '../shared/fleet';
-
-/** The body of `GET /api/trucks/:id/history`. */
-interface HistoryBody {
-  truckId: string;
-  since: number;
-  until: number;
-  telemetry: Telemetry[];
-}
+import type { Alert } from '../shared/fleet';
+import type { HistoryPage } from '../shared/samples';
 
 /** A call the server refused or could not answer; `status` is 0 when it could not be reached. */
 export class ServerError extends Error {
@@ -43,16 +36,19 @@ async function call(url: string, init: RequestInit = {}): Promise<Response> {
   throw new ServerError(response.status, `The server answered HTTP ${response.status}.`);
 }
 
-/** At most `limit` samples of a truck with `since <= ts < until`, oldest first, from the server's database. */
+/**
+ * At most `limit` samples of a truck with `since <= ts < until`, oldest first, from the server's
+ * database; `body` is the answer's text, for the hub to store (see `store-history`).
+ */
 export async function fetchHistoryPage(
   truckId: string,
   range: { since: number; until: number; limit: number },
   signal?: AbortSignal,
-): Promise<Telemetry[]> {
+): Promise<{ page: HistoryPage; body: string }> {
   const query = new URLSearchParams({ since: String(range.since), until: String(range.until), limit: String(range.limit) });
   const response = await call(`/api/trucks/${encodeURIComponent(truckId)}/history?${query}`, { signal });
-  const body = (await response.json()) as HistoryBody;
-  return body.telemetry;
+  const body = await response.text();
+  return { page: JSON.parse(body) as HistoryPage, body };
 }
 
 /** The tenant's alerts (active first, then newest), optionally of one truck. */

@@ -18,6 +18,7 @@ import {
   type TruckState,
 } from '../shared/protocol';
 import { applyStreamEvent, fleetStateFrom, RECENT_PER_TRUCK, snapshotOf, truckIdOf, type FleetState } from '../shared/fleet-state';
+import type { HistoryPage } from '../shared/samples';
 import { MemoryStorage, type HubStorage } from './storage';
 import { backoffDelayMs, type StreamTransport } from './stream';
 
@@ -244,7 +245,7 @@ export class FleetHub {
       case 'logout':
         return this._logout();
       case 'store-history':
-        return this._storeHistory(message.truckId, message.samples);
+        return this._storeHistory(message.truckId, message.body);
       case 'set-prefs':
         this._prefs = message.prefs;
         this._persistMeta('prefs', message.prefs);
@@ -343,9 +344,19 @@ export class FleetHub {
    * stored. A failure loses only this cache of what the server keeps: it is logged, and neither the
    * stream's events nor the storage mode are affected (IdbStorage makes room once when full).
    */
-  private _storeHistory(truckId: string, samples: Telemetry[]): void {
+  private _storeHistory(truckId: string, body: string): void {
     const session = this._session;
-    if (!session || samples.length === 0) return;
+    if (!session) return;
+    let samples: Telemetry[];
+    try {
+      const page = JSON.parse(body) as Partial<HistoryPage> | null;
+      if (page?.truckId !== truckId || !Array.isArray(page.telemetry)) throw new Error(`not a history page of ${truckId}`);
+      samples = page.telemetry.filter((t) => t?.truckId === truckId && typeof t.ts === 'number');
+    } catch (error) {
+      console.error('fleetwire hub: ignored a history page that cannot be read', error);
+      return;
+    }
+    if (samples.length === 0) return;
     this._io = this._io
       .then(() => session.storage.storeHistory(truckId, samples))
       .catch((error: unknown) => console.error('fleetwire hub: could not store the history of', truckId, error));

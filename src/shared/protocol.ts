@@ -89,11 +89,12 @@ export interface TabToHubMap {
   goodbye: Record<never, never>;
   logout: Record<never, never>;
   /**
-   * Telemetry of one truck as the server's history gave it (`GET /api/trucks/:id/history`), oldest
-   * first, for the hub to store for offline use. Sent in pages of a few thousand samples, so that
-   * neither side spends long copying one message.
+   * One page of a truck's history as the server sent it, for the hub to store for offline use:
+   * `body` is the JSON text of a `GET /api/trucks/:id/history` answer (`HistoryPage`). Text, not
+   * objects: a string is copied, where postMessage walks and clones every sample on the page's
+   * thread (about 20 ms for 5,000 samples), and the hub parses it on its own thread.
    */
-  'store-history': { truckId: string; samples: Telemetry[] };
+  'store-history': { truckId: string; body: string };
   'set-prefs': { prefs: Prefs };
   call: {
     [K in HubCallName]: { requestId: string; name: K; args: HubCalls[K]['args'] };

@@ -5,6 +5,15 @@
  */
 import type { Telemetry } from './fleet';
 
+/** The body of `GET /api/trucks/:id/history` (JSON): one page of a truck's telemetry, oldest first. */
+export interface HistoryPage {
+  truckId: string;
+  /** Epoch ms: the page holds samples with `since <= ts < until`, at most `limit` of them. */
+  since: number;
+  until: number;
+  telemetry: Telemetry[];
+}
+
 /** The ranges a truck window offers, ms: the last hour, day and week. */
 export const HISTORY_RANGES_MS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 } as const;
 

@@ -180,15 +180,15 @@ export class IdbStorage implements HubStorage {
   }
 
   async history(truckId: string, since: number, until = Infinity, limit = Infinity): Promise<Telemetry[]> {
-    const range = IDBKeyRange.bound([truckId, since], [truckId, until], false, until !== Infinity);
-    const count = Number.isFinite(limit) ? limit : undefined;
+    const range = (to: number, open: boolean) => IDBKeyRange.bound([truckId, since], [truckId, to], false, open);
     const tx = this._db.transaction(['events', 'samples'], 'readonly');
-    // Events are few per truck (MAX_EVENTS_PER_TRUCK) and mixed with alerts: all of the range. The
-    // stored server history can be a week: only the `limit` oldest, which is all a page can hold.
-    const [rows, samples] = await Promise.all([
-      tx.objectStore('events').index('by-truck').getAll(range),
-      tx.objectStore('samples').getAll(range, count),
-    ]);
+    // The stored server history can be a week: only the `limit` oldest, which is all a page can hold.
+    const samples = await tx.objectStore('samples').getAll(range(until, until !== Infinity), Number.isFinite(limit) ? limit : undefined);
+    // A full page ends at its last sample: no received event after that can be among the `limit`
+    // oldest, so only the events up to it are read (they are mixed with alerts, so all of those).
+    const full = samples.length >= limit;
+    const end = full ? (samples[samples.length - 1] as Telemetry).ts : until;
+    const rows = await tx.objectStore('events').index('by-truck').getAll(range(end, !full && until !== Infinity));
     await tx.done;
     const received = rows.filter((r) => r.type === 'telemetry').map((r) => r.data as Telemetry);
     const merged = mergeSamples(samples, received);

@@ -3,7 +3,7 @@
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_EVENTS_PER_TRUCK, type AppendBatch } from '../../src/hub/storage';
+import { HISTORY_SAMPLES_MAX_AGE_MS, MAX_EVENTS_PER_TRUCK, type AppendBatch } from '../../src/hub/storage';
 import type { StreamEvent } from '../../src/shared/events';
 import type { FleetSnapshot, Telemetry, TruckSnapshot } from '../../src/shared/fleet';
 import type { IdbStorage } from '../../src/store';
@@ -140,6 +140,39 @@ describe('IndexedDB storage', () => {
     expect(kept.one).toEqual(many.slice(extra).map((e) => (e.data as Telemetry).ts));
     expect(kept.two).toBe(few.length);
     expect(await count()).toBe(MAX_EVENTS_PER_TRUCK + few.length);
+  });
+
+  it('keeps the server history by truck and time: stored twice is stored once, merged with received events, paged, and pruned by age', async () => {
+    await openStorage();
+    const now = Date.now();
+    const sample = (truckId: string, ts: number, speedKph = 50): Telemetry => ({ truckId, ts, lat: 51.9, lon: 4.5, speedKph, headingDeg: 90 });
+    // A week and a day ago (older than any range), then the last hour, and a received event that the history repeats.
+    const old = sample('acme-01', now - HISTORY_SAMPLES_MAX_AGE_MS - 86_400_000);
+    const history = Array.from({ length: 10 }, (_, i) => sample('acme-01', now - 3_600_000 + i * 60_000, 70));
+    const received: StreamEvent = { id: '9-1', type: 'telemetry', data: sample('acme-01', history[9]!.ts) };
+    const later: StreamEvent = { id: '9-2', type: 'telemetry', data: sample('acme-01', now - 1_000) };
+    await append({ events: [received, later], trucks: [truck('acme-01', later)], lastEventId: '9-2' });
+    await page.evaluate((list) => window.storage!.storeHistory('acme-01', list), [old, ...history]);
+    await page.evaluate((list) => window.storage!.storeHistory('acme-01', list), history);
+    await page.evaluate((list) => window.storage!.storeHistory('acme-02', list), [sample('acme-02', now - 5_000)]);
+    const read = await page.evaluate(
+      ({ since }) =>
+        Promise.all([
+          window.storage!.history('acme-01', since),
+          window.storage!.history('acme-01', since, Infinity, 4),
+          window.storage!.history('acme-01', since + 9 * 60_000, Infinity, 4),
+        ]),
+      { since: now - 3_600_000 },
+    );
+    expect(read[0].map((t) => t.ts)).toEqual([...history.map((t) => t.ts), now - 1_000]);
+    // Where the history and a received event hold one time, the history's sample is kept.
+    expect(read[0][9]!.speedKph).toBe(70);
+    expect(read[1].map((t) => t.ts)).toEqual(history.slice(0, 4).map((t) => t.ts));
+    expect(read[2].map((t) => t.ts)).toEqual([history[9]!.ts, now - 1_000]);
+
+    await page.evaluate(() => window.storage!.prune());
+    expect((await page.evaluate(() => window.storage!.history('acme-01', 0))).map((t) => t.ts)).toEqual(read[0].map((t) => t.ts));
+    expect(await page.evaluate(() => window.storage!.history('acme-02', 0))).toHaveLength(1);
   });
 
   it('replaces everything on a reset: only the snapshot is left', async () => {

@@ -434,7 +434,11 @@ describe('fleet hub core', () => {
     // Live events at 40 and 50; the server's history from 10 to 40 (40 is the same sample).
     r.stream.telemetry(telemetry('t1', 40));
     r.stream.telemetry(telemetry('t1', 50));
-    send({ type: 'store-history', truckId: 't1', samples: [10, 20, 30, 40].map((ts) => telemetry('t1', ts, 70)) });
+    const page = { truckId: 't1', since: 0, until: 45, telemetry: [10, 20, 30, 40].map((ts) => telemetry('t1', ts, 70)) };
+    send({ type: 'store-history', truckId: 't1', body: JSON.stringify(page) });
+    // Another truck's page, or no page at all, stores nothing.
+    send({ type: 'store-history', truckId: 't2', body: JSON.stringify(page) });
+    send({ type: 'store-history', truckId: 't1', body: '<html>' });
     send({ type: 'call', requestId: 'all', name: 'history', args: { truckId: 't1' } });
     send({ type: 'call', requestId: 'p1', name: 'history', args: { truckId: 't1', since: 0, limit: 3 } });
     send({ type: 'call', requestId: 'p2', name: 'history', args: { truckId: 't1', since: 31, until: 50, limit: 3 } });
@@ -449,5 +453,6 @@ describe('fleet hub core', () => {
     expect(result('p1')?.map((t) => t.ts)).toEqual([10, 20, 30]);
     expect(result('p2')?.map((t) => t.ts)).toEqual([40]);
     expect((await r.storage.history('t1', 0)).map((t) => t.ts)).toEqual([10, 20, 30, 40, 50]);
+    expect(await r.storage.history('t2', 0)).toEqual([]);
   });
 });
