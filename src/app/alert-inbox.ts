@@ -110,7 +110,7 @@ export class AlertInbox extends LitElement {
       <td class="c-when num" title=${formatFull(a.startedAt)}>
         ${formatClock(a.startedAt, now)}${cleared && a.clearedAt
           ? html`–${formatClock(a.clearedAt, now)}`
-          : html` <span class="muted">· ${formatRelative(a.startedAt, Math.max(now, a.startedAt)).replace(' ago', '')}</span>`}
+          : html` <span class="muted">· ${formatRelative(a.startedAt, Math.max(now, a.startedAt))}</span>`}
       </td>
       <td class="c-ack">
         ${a.ackedBy
