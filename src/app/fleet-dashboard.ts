@@ -12,6 +12,7 @@ import { ClockController } from './clock-controller';
 import './diagnostics-dialog';
 import type { DiagnosticsDialog } from './diagnostics-dialog';
 import { FleetController } from './fleet-controller';
+import './fleet-map';
 import { PanelGrid } from './panel-grid';
 import { baseStyles, pageStyles } from './shared-styles';
 import './install-button';
@@ -172,6 +173,7 @@ export class FleetDashboard extends LitElement {
                   No truck matches “${this._query}”. <button type="button" @click=${this._onClearQuery}>Clear filter</button>
                 </p>`
               : nothing}
+        ${all.length ? html`<fleet-map .views=${shown} .prefs=${prefs}></fleet-map>` : nothing}
         <!-- Panels are placed by PanelGrid after each render. -->
         <div class="grid"></div>
       </main>
