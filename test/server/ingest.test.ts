@@ -207,3 +207,39 @@ describe('clock checks', () => {
     expect((await inject(app, sample('acme-07', { ts: Date.now() + 60_000 }))).statusCode).toBe(200);
   });
 });
+
+describe('GET /api/trucks/:id/history parameters', () => {
+  it('400s a bad range, limit or format naming the parameter; JSON and CSV carry the same samples', async () => {
+    app = await makeApp();
+    const cookie = await loginCookie(app);
+    const t0 = Date.now() - 60_000;
+    await inject(app, [sample('acme-08', { ts: t0, speedKph: 41 }), sample('acme-08', { ts: t0 + 1_000, speedKph: 42, driverId: '=cmd|x' })]);
+    const get = (query: string, headers: Record<string, string> = {}) =>
+      app!.inject({ url: `/api/trucks/acme-08/history?${query}`, headers: { cookie, ...headers } });
+    for (const [query, name] of [
+      [`since=${t0 + 10}&until=${t0}`, 'since'],
+      ['limit=0', 'limit'],
+      ['limit=10001', 'limit'],
+      ['limit=ten', 'limit'],
+      ['since=yesterday', 'since'],
+      ['until=2026-13-45', 'until'],
+      ['since=2026-01-01T10:00:00', 'since'],
+      ['format=xml', 'format'],
+    ] as const) {
+      const res = await get(query);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().message, query).toMatch(new RegExp(`^${name}\\b`));
+    }
+    const json = (await get(`since=${t0}`)).json() as { telemetry: { ts: number; speedKph: number }[] };
+    expect(json.telemetry.map((t) => [t.ts, t.speedKph])).toEqual([[t0, 41], [t0 + 1_000, 42]]);
+    for (const csvRes of [await get(`since=${t0}&format=csv`), await get(`since=${t0}`, { accept: 'text/csv' })]) {
+      expect(csvRes.headers['content-type']).toMatch(/^text\/csv/);
+      const [header, ...lines] = csvRes.body.trim().split('\r\n');
+      expect(header).toContain('speed_kph');
+      const col = (name: string) => (header as string).split(',').indexOf(name);
+      expect(lines.map((l) => [Number(l.split(',')[col('ts_ms')]), Number(l.split(',')[col('speed_kph')])])).toEqual([[t0, 41], [t0 + 1_000, 42]]);
+      // A cell a spreadsheet would run as a formula is neutralised.
+      expect(csvRes.body).toContain(`'=cmd|x`);
+    }
+  });
+});
