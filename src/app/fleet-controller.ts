@@ -169,7 +169,7 @@ export class FleetController implements ReactiveController {
   serverHistory(
     truckId: string,
     range: { since: number; until: number },
-    options?: { signal?: AbortSignal; onProgress?: (loaded: number) => void },
+    options?: { signal?: AbortSignal; onProgress?: (loaded: number) => void; stored?: readonly Telemetry[] },
   ): Promise<Telemetry[]> {
     if (!this._client) return Promise.reject(new Error('Not connected to the fleet hub yet.'));
     return this._client.serverHistory(truckId, range, options);

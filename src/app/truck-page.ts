@@ -10,7 +10,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import type { FleetClientApi } from '../client/api';
 import type { Alert, Cargo, Telemetry, Transfer } from '../shared/fleet';
 import type { Prefs } from '../shared/protocol';
-import { HISTORY_RANGES_MS, addSamples, firstAtOrAfter, mergeSamples, type HistoryRange } from '../shared/samples';
+import { HISTORY_RANGES_MS, addSamples, firstAtOrAfter, mergeOrdered, type HistoryRange } from '../shared/samples';
 import { AlertList } from './alert-list';
 import './alert-toasts';
 import { ClockController } from './clock-controller';
@@ -93,6 +93,8 @@ export class TruckPage extends LitElement {
   private _drawn: readonly Telemetry[] = [];
   private _drawnAt = 0;
   private _redrawTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The redraw timer fired: the next update draws. */
+  private _redrawDue = false;
   /** Chart series of `_drawn` in the units they were made for: the same arrays until either changes. */
   private _series: { drawn: readonly Telemetry[]; prefs: Prefs; speed: ChartPoint[]; reefer: ChartPoint[] } | null = null;
   /** The one function every acknowledge button of the panel calls: the same object on every render. */
@@ -152,18 +154,27 @@ export class TruckPage extends LitElement {
     this._historyError = null;
   }
 
-  /** Moves the samples on to the map track and charts when the last redraw is a second old. */
+  /**
+   * Moves the samples on to the map track and charts when the last redraw is a second old, in a
+   * task of its own: the update that merged a week of samples does not also thin and draw them.
+   */
   private _takeDrawn(): void {
     if (this._drawn === this._samples) return;
-    const wait = this._drawnAt + HISTORY_REDRAW_MS - Date.now();
-    // Emptied (another truck or range) or first filled: draw at once; otherwise at most once per interval.
-    if (wait <= 0 || this._drawn.length === 0 || this._samples.length === 0) {
+    if (this._samples.length === 0) {
+      // Emptied (another truck or range): at once.
+      this._drawn = this._samples;
+      return;
+    }
+    if (this._redrawDue) {
+      this._redrawDue = false;
       this._drawn = this._samples;
       this._drawnAt = Date.now();
       return;
     }
+    const wait = Math.max(0, this._drawnAt + HISTORY_REDRAW_MS - Date.now());
     this._redrawTimer ??= setTimeout(() => {
       this._redrawTimer = null;
+      this._redrawDue = true;
       this.requestUpdate();
     }, wait);
   }
@@ -202,20 +213,21 @@ export class TruckPage extends LitElement {
     this._source = 'loading';
     this._loaded = 0;
     this._historyError = null;
+    let stored: readonly Telemetry[] = [];
     try {
-      const stored = await this._fleet.storedHistory(truckId, { since }, { signal });
+      stored = await this._fleet.storedHistory(truckId, { since }, { signal });
       if (!current()) return;
-      this._samples = this._inRange(mergeSamples(stored, this._samples));
+      this._samples = this._inRange(mergeOrdered(stored, this._samples));
     } catch (err) {
       if (!current()) return;
       // The server's history below does not need what is stored.
       console.error('fleetwire: could not read the stored history of', truckId, err);
     }
     try {
-      const server = await this._fleet.serverHistory(truckId, { since, until }, { signal, onProgress: (n) => (this._loaded = n) });
+      const server = await this._fleet.serverHistory(truckId, { since, until }, { signal, stored, onProgress: (n) => (this._loaded = n) });
       if (!current()) return;
       // The server's rows first: they are the record where both hold a time.
-      this._samples = this._inRange(mergeSamples(server, this._samples));
+      this._samples = this._inRange(mergeOrdered(server, this._samples));
       this._source = 'server';
     } catch (err) {
       if (!current()) return;

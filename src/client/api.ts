@@ -62,7 +62,12 @@ export interface FleetClientApi {
   serverHistory(
     truckId: string,
     range: { since: number; until: number },
-    options?: { signal?: AbortSignal; onProgress?: (loaded: number) => void },
+    options?: {
+      signal?: AbortSignal;
+      onProgress?: (loaded: number) => void;
+      /** What this browser stored already (time-ordered): pages it holds whole are not stored again. */
+      stored?: readonly Telemetry[];
+    },
   ): Promise<Telemetry[]>;
   diagnostics(options?: { signal?: AbortSignal }): Promise<Diagnostics>;
   addEventListener<K extends keyof FleetClientEventMap>(

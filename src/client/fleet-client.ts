@@ -2,6 +2,7 @@
 import { compareEventIds } from '../shared/events';
 import type { Alert, Me, Telemetry } from '../shared/fleet';
 import { applyStreamEvent, fleetStateFrom, snapshotOf, type FleetState } from '../shared/fleet-state';
+import { firstAtOrAfter } from '../shared/samples';
 import {
   DEFAULT_PREFS,
   type Diagnostics,
@@ -16,9 +17,24 @@ import {
 } from '../shared/protocol';
 import type { FleetClientApi, FleetClientEventMap } from './api';
 import { connectHub, type HubConnection } from './connection';
-import { HISTORY_PAGE_SAMPLES, loadWindows, readPages, type HistoryPager } from './history';
+import { STORED_PAGE_SAMPLES, loadWindows, readPages, type HistoryPager } from './history';
 import { fetchAlerts, fetchHistoryPage, postAck } from './server-api';
 import { saveLastView, type StoredView } from './stored-view';
+
+/**
+ * Whether a time-ordered series holds a sample at every time of `page` (oldest first): the same
+ * number of samples between its first and last time, every one of its times among them.
+ */
+function holdsAll(series: readonly Telemetry[], page: readonly Telemetry[]): boolean {
+  const first = page[0];
+  const last = page[page.length - 1];
+  if (!first || !last) return true;
+  const from = firstAtOrAfter(series, first.ts);
+  const to = firstAtOrAfter(series, last.ts + 1);
+  if (to - from !== page.length) return false;
+  for (let i = 0; i < page.length; i++) if ((series[from + i] as Telemetry).ts !== (page[i] as Telemetry).ts) return false;
+  return true;
+}
 
 /** How long logout waits for the hub before the tab leaves anyway. */
 const LOGOUT_TIMEOUT_MS = 5_000;
@@ -152,20 +168,22 @@ export class FleetClient implements FleetClientApi {
     return readPages(
       (page, signal) => this.history(truckId, { ...page, signal }),
       { since: range.since, until: range.until ?? Number.MAX_SAFE_INTEGER },
-      { signal: options.signal, limit: HISTORY_PAGE_SAMPLES },
+      { signal: options.signal, limit: STORED_PAGE_SAMPLES },
     );
   }
 
   serverHistory(
     truckId: string,
     range: { since: number; until: number },
-    options: { signal?: AbortSignal; onProgress?: (loaded: number) => void } = {},
+    options: { signal?: AbortSignal; onProgress?: (loaded: number) => void; stored?: readonly Telemetry[] } = {},
   ): Promise<Telemetry[]> {
+    const stored = options.stored ?? [];
     const pager: HistoryPager = async (page, signal) => {
       const { page: answer, body } = await fetchHistoryPage(truckId, page, signal);
       // Each page goes to the hub as it comes, as the text the server sent (cheap to post; the
-      // hub parses it on its own thread), to be stored for offline use.
-      if (answer.telemetry.length) this._send({ type: 'store-history', truckId, body });
+      // hub parses it on its own thread), to be stored for offline use; not a page whose every
+      // sample is stored already (a window opened again), which would only be written again.
+      if (answer.telemetry.length && !holdsAll(stored, answer.telemetry)) this._send({ type: 'store-history', truckId, body });
       return answer.telemetry;
     };
     return loadWindows(pager, range, { signal: options.signal, onProgress: options.onProgress });

@@ -144,6 +144,13 @@ export class FleetHub {
   private _persistTimer: ReturnType<typeof setTimeout> | null = null;
   /** Storage operations run one after another, so a reset never interleaves with an append. */
   private _io: Promise<void> = Promise.resolve();
+  /**
+   * Writes of server history (`store-history`), one after another but apart from `_io`: a week of
+   * samples takes the database seconds to write, and neither the stream's events nor a tab reading
+   * its stored history wait for that. (What a tab handed over moments ago may be missing from such a
+   * read; that tab holds it anyway.)
+   */
+  private _historyIo: Promise<void> = Promise.resolve();
   private _idleTimer: ReturnType<typeof setTimeout> | null = null;
   private _pruneTimer: ReturnType<typeof setInterval> | null = null;
   private _receivedAt: number[] = [];
@@ -213,6 +220,7 @@ export class FleetHub {
     this._pruneTimer = null;
     await this._flushPersist();
     await this._io;
+    await this._historyIo;
     if (this._streamTurnHeld) {
       // Closing an EventSource reaches the server asynchronously; without a pause the next hub's
       // connection can arrive first, and for a moment the server holds two streams of this browser.
@@ -357,7 +365,7 @@ export class FleetHub {
       return;
     }
     if (samples.length === 0) return;
-    this._io = this._io
+    this._historyIo = this._historyIo
       .then(() => session.storage.storeHistory(truckId, samples))
       .catch((error: unknown) => console.error('fleetwire hub: could not store the history of', truckId, error));
   }
@@ -485,7 +493,7 @@ export class FleetHub {
       const previous = this._session;
       this._endSession();
       // Writes of the previous operator still queued finish first, into their own database.
-      void this._io.then(() => previous.storage.close());
+      void Promise.all([this._io, this._historyIo]).then(() => previous.storage.close());
       for (const tab of this._tabs.values()) {
         if (tab.helloed) {
           tab.helloed = false;
@@ -554,6 +562,7 @@ export class FleetHub {
     }
     if (session) {
       await this._io;
+      await this._historyIo;
       await session.storage.destroy().catch((error: unknown) => {
         console.error('fleetwire hub: could not delete the database', error);
       });
@@ -568,7 +577,7 @@ export class FleetHub {
     for (const tab of this._tabs.values()) tab.helloed = false;
     // What was received is stored before the session ends: the stored view stays until another
     // operator logs in (design.md).
-    const flushed = this._flushPersist();
+    const flushed = Promise.all([this._flushPersist(), this._historyIo]);
     this._endSession();
     void flushed.then(() => session?.storage.close());
   }

@@ -439,6 +439,7 @@ describe('fleet hub core', () => {
     // Another truck's page, or no page at all, stores nothing.
     send({ type: 'store-history', truckId: 't2', body: JSON.stringify(page) });
     send({ type: 'store-history', truckId: 't1', body: '<html>' });
+    await vi.advanceTimersByTimeAsync(0);
     send({ type: 'call', requestId: 'all', name: 'history', args: { truckId: 't1' } });
     send({ type: 'call', requestId: 'p1', name: 'history', args: { truckId: 't1', since: 0, limit: 3 } });
     send({ type: 'call', requestId: 'p2', name: 'history', args: { truckId: 't1', since: 31, until: 50, limit: 3 } });
