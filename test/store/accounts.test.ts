@@ -93,7 +93,7 @@ describe.each(ENGINES)('%s', (_title, engine) => {
       const audit = await store.db.selectFrom('audit_log').select('details').where('tenant', '=', tenant).execute();
       expect(JSON.stringify(audit)).not.toContain(PASSWORD);
 
-      expect(await findLogin(store.db, admin.toUpperCase())).toEqual({ tenant, username: admin, role: 'admin', passwordHash: row.password_hash });
+      expect(await findLogin(store.db, admin.toUpperCase())).toEqual({ tenant, username: admin, role: 'admin', passwordHash: row.password_hash, createdAt: expect.any(Number) });
       expect(await findLogin(store.db, `${admin}-nobody`)).toBeUndefined();
     });
 

@@ -58,7 +58,7 @@ describe.each(ENGINES)('%s', (_title, engine) => {
     await revokeDeviceKey(store.db, 'cli', tenant, revoked.prefix);
 
     const { directory, reports } = await openDirectory();
-    expect(directory.operator(tenant, `${tenant}-ops`)).toEqual({ tenant, username: `${tenant}-ops`, role: 'operator' });
+    expect(directory.operator(tenant, `${tenant}-ops`)).toEqual({ tenant, username: `${tenant}-ops`, role: 'operator', createdAt: expect.any(Number) });
     expect(directory.operator(tenant, `${tenant}-nobody`)).toBeUndefined();
     expect(directory.deviceKey(bound.key)).toMatchObject({ prefix: bound.prefix, tenant, truckId: 'truck-01' });
     expect(directory.deviceKey(revoked.key)).toBeUndefined();

@@ -15,7 +15,7 @@ import { ENGINES, useStore } from './engines';
 import type { Kysely } from 'kysely';
 
 /** Every table the migrations make. */
-const TABLES = ['audit_log', 'device_keys', 'operators', 'tenants', 'transfers', 'truck_last', 'trucks', 'telemetry'].sort();
+const TABLES = ['alerts', 'audit_log', 'device_keys', 'operators', 'tenants', 'transfers', 'truck_last', 'trucks', 'telemetry'].sort();
 const PASSWORD = 'correct horse battery';
 const NOW = Date.now();
 
@@ -35,7 +35,7 @@ describe.each(ENGINES)('%s', (_title, engine) => {
   const store = useStore(engine, 'test/store/lifecycle.test.ts');
 
   it('runs the migrations when it opens a new database', async () => {
-    expect((await migrations(store.db)).map((m) => m.name)).toEqual(['0001-core']);
+    expect((await migrations(store.db)).map((m) => m.name)).toEqual(['0001-core', '0002-alerts']);
     expect(await tables(store.db)).toEqual(TABLES);
     // History is partitioned by day, so retention drops whole partitions.
     const { rows } = await sql<{ strategy: string }>`
@@ -111,7 +111,7 @@ describe.each(ENGINES)('%s', (_title, engine) => {
       try {
         const both = await Promise.all([openDatabase({ url: fresh.url, dataDir: '' }, 'server'), openDatabase({ url: fresh.url, dataDir: '' }, 'server')]);
         try {
-          expect((await migrations(both[0].db)).map((m) => m.name)).toEqual(['0001-core']);
+          expect((await migrations(both[0].db)).map((m) => m.name)).toEqual(['0001-core', '0002-alerts']);
           expect(await tables(both[1].db)).toEqual(TABLES);
         } finally {
           for (const d of both) await d.close();

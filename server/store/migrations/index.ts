@@ -4,7 +4,7 @@
  * A list, not a folder scan: the bundled server carries them with it.
  */
 import type { Kysely } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
+import { Migrator, type Migration } from 'kysely';
 import * as m0001 from './0001-core';
 import * as m0002 from './0002-alerts';
 
