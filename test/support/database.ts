@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { cp, mkdtemp, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Database } from '../../server/store';
@@ -25,6 +25,7 @@ export function templateDataDir(): Promise<string> {
   template ??= (async () => {
     const dir = path.join(REPO_ROOT, '.tmp', `pglite-template-${schemaVersion()}`);
     if (existsSync(path.join(dir, 'pgdata'))) return dir;
+    await mkdir(path.join(REPO_ROOT, '.tmp'), { recursive: true });
     const building = await mkdtemp(path.join(REPO_ROOT, '.tmp', 'pglite-building-'));
     const db = await openDatabase({ dataDir: building }, 'server');
     await db.close();
