@@ -1,6 +1,7 @@
 // History queries: one truck's 24 hours and 7 days at one sample every 5 s, from PostgreSQL and from
 // the embedded PGlite, through the store (as the history route reads it) and over HTTP.
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import type { Telemetry } from '../src/shared/fleet';
 import { HistoryWriter, openDatabase, readHistoryJson, streamHistory, type Database } from '../server/store';
 import { freshDataDir } from '../test/support/database';
@@ -72,6 +73,7 @@ async function measure(engine: string, database: Database): Promise<Row[]> {
   return rows;
 }
 
+const loadBefore = os.loadavg()[0] ?? 0;
 const results: Row[] = [];
 const data = await freshDataDir();
 const embedded = await openDatabase({ dataDir: data.dir }, 'server');
@@ -105,7 +107,7 @@ const commit = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).std
 const dirty = spawnSync('git', ['status', '--porcelain'], { encoding: 'utf8' }).stdout.trim() !== '';
 const markdown = `## History queries
 
-Commit \`${commit.slice(0, 12)}\`${dirty ? ' (with uncommitted changes)' : ''}. One truck with 7 days of telemetry at one sample every 5 s
+Commit \`${commit.slice(0, 12)}\`${dirty ? ' (with uncommitted changes)' : ''}, load average ${loadBefore.toFixed(1)} on ${os.cpus().length} cores before the run. One truck with 7 days of telemetry at one sample every 5 s
 (${results.find((r) => r.range.startsWith('7 d, every'))?.samples ?? '—'} samples) in the day-partitioned \`telemetry\` table, read
 through the store as the history route reads it: a page (the route's limit, 10,000) and every sample
 page by page (as the CSV export streams). ${RUNS} runs after one warm-up, on this machine. Target: 24 h
@@ -113,5 +115,5 @@ query p99 ≤ ${TARGET_24H_P99_MS} ms on PostgreSQL — **${verdict}**.
 
 ${table(['engine', 'range', 'samples', 'p50', 'p99'], results.map((r) => [r.engine, r.range, r.samples, ms(r.p50Ms), ms(r.p99Ms)]))}
 `;
-await writeResult('history', { git: { commit, dirty }, sampleEveryMs: SAMPLE_EVERY_MS, runs: RUNS, results, verdict }, markdown);
+await writeResult('history', { git: { commit, dirty }, loadBefore, sampleEveryMs: SAMPLE_EVERY_MS, runs: RUNS, results, verdict }, markdown);
 process.exit(0);

@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
 /** The machine a run was made on: numbers mean little without it. */
-export function machine(): { cpus: number; cpuModel: string; memGiB: number; node: string; date: string } {
+export function machine(): { cpus: number; cpuModel: string; memGiB: number; node: string; date: string; loadAverage1m: number } {
   return {
+    // What else ran on the machine shows here: a run on busy cores is slower, whatever the code.
+    loadAverage1m: os.loadavg()[0] ?? 0,
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     memGiB: Math.round(os.totalmem() / 2 ** 30),

@@ -2,6 +2,7 @@
 // PGlite, beside ingest with history off, at 1,000 and 5,000 events/s offered; login with the store;
 // the cost of a device-key lookup per ingest request.
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import http from 'node:http';
 import { Directory, issueDeviceKey } from '../server/store';
 import { freshDatabase as freshEmbedded } from '../test/support/database';
@@ -186,6 +187,7 @@ if (postgres) {
   console.warn('*** PostgreSQL does not answer on 127.0.0.1:5432: the PostgreSQL rows are missing from this run ***');
 }
 
+const loadBefore = os.loadavg()[0] ?? 0;
 const runs: RunResult[] = [];
 const loginRows: { engine: string; p50Ms: number | null; p99Ms: number | null }[] = [];
 for (const engine of engines) {
@@ -221,7 +223,7 @@ const git = gitState();
 
 const markdown = `## Store: ingest with history, logins, key lookups
 
-Commit \`${git.commit.slice(0, 12)}\`${git.dirty ? ' (with uncommitted changes)' : ''}. One fleetwire process (memory bus, simulator off) on
+Commit \`${git.commit.slice(0, 12)}\`${git.dirty ? ' (with uncommitted changes)' : ''}, load average ${loadBefore.toFixed(1)} on ${os.cpus().length} cores before the run. One fleetwire process (memory bus, simulator off) on
 this machine, the load generator beside it: every ${TICK_MS} ms one \`POST /api/ingest\` with
 rate × ${TICK_MS / 1000} s of samples (open loop, ${SECONDS} s per rate, up to 32 requests in flight). "History rows/s" is
 what the server wrote to the database from the first request until its backlog was empty; "drain" is
@@ -251,5 +253,5 @@ ${table(['engine', 'login p50', 'login p99'], loginRows.map((l) => [l.engine, ms
 Device-key lookup per ingest request (SHA-256 of the key and one in-memory lookup, 1,000 keys loaded,
 ${KEY_LOOKUPS.toLocaleString('en')} lookups): ${Math.round(keyNs)} ns.
 `;
-await writeResult('store', { git, tickMs: TICK_MS, seconds: SECONDS, runs, logins: loginRows, keyLookupNs: keyNs, verdict }, markdown);
+await writeResult('store', { git, loadBefore, tickMs: TICK_MS, seconds: SECONDS, runs, logins: loginRows, keyLookupNs: keyNs, verdict }, markdown);
 process.exit(0);
