@@ -365,6 +365,7 @@ describe('parseTransferFile', () => {
     ].join('\r\n');
     expect(parseTransferFile(`\uFEFF${text}\r\n\r\n`, 'csv')).toEqual({
       problems: [],
+      rows: [1, 2],
       transfers: [
         {
           id: 'acme-01-202503010800',
