@@ -5,11 +5,14 @@ import type { Telemetry } from '../../src/shared/fleet';
 import { client, eventually, launchProfile, logIn, openApp, panel, waitForPainted, type Profile } from '../support/browser';
 import { startServer, type RunningServer } from '../support/server';
 import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
+import { freshDataDir } from '../support/database';
 
 type Sample = Omit<Telemetry, 'ts'> & { ts: number | string };
 
 /** A fixed secret, so that sessions stay valid across the restart of a server process. */
-const ENV = { FLEETWIRE_SESSION_SECRET: 'hub-test-secret-0123456789abcdef' };
+// One database for every start of the server here: a restart keeps the accounts, and so the sessions.
+const data = await freshDataDir();
+const ENV = { FLEETWIRE_SESSION_SECRET: 'hub-test-secret-0123456789abcdef', FLEETWIRE_DATA_DIR: data.dir };
 
 /** Bound on every wait for something the browser must do on its own (resume, failover, paint). */
 const WAIT_MS = 30_000;
@@ -89,6 +92,7 @@ afterEach(async () => {
 afterAll(async () => {
   await proxy?.close();
   await server?.stop();
+  await data.remove();
 });
 
 describe('one stream per browser', () => {

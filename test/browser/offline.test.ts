@@ -7,9 +7,12 @@ import { client, eventually, launchProfile, logIn, openApp, panel, waitForHubEnd
 import { buildClient, buildDir } from '../support/build';
 import { startServer, type RunningServer } from '../support/server';
 import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
+import { freshDataDir } from '../support/database';
 
 /** A fixed secret, so that the session stays valid across a restart of the server process. */
-const ENV = { FLEETWIRE_SESSION_SECRET: 'offline-test-secret-0123456789abcdef' };
+// One database for every start of the server here: a restart keeps the accounts, and so the sessions.
+const data = await freshDataDir();
+const ENV = { FLEETWIRE_SESSION_SECRET: 'offline-test-secret-0123456789abcdef', FLEETWIRE_DATA_DIR: data.dir };
 /** Bound on every wait for something the browser does on its own (install, paint, reconnect). */
 const WAIT_MS = 45_000;
 
@@ -35,6 +38,7 @@ afterEach(async () => {
 afterAll(async () => {
   await server?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
+  await data.remove();
 });
 
 async function profile(baseUrl: string): Promise<Profile> {
