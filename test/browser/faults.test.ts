@@ -8,11 +8,14 @@ import type { FleetSnapshot, Telemetry } from '../../src/shared/fleet';
 import { client, eventually, launchProfile, logIn, openApp, panel, waitForPainted, type Profile } from '../support/browser';
 import { startServer, type RunningServer } from '../support/server';
 import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
+import { freshDataDir } from '../support/database';
 
 type Sample = Omit<Telemetry, 'ts'> & { ts: number | string };
 
 /** A fixed secret, so that sessions stay valid across the restart of a server process. */
-const ENV = { FLEETWIRE_SESSION_SECRET: 'faults-test-secret-0123456789abcdef' };
+// One database for every start of the server here: a restart keeps the accounts, and so the sessions.
+const data = await freshDataDir();
+const ENV = { FLEETWIRE_SESSION_SECRET: 'faults-test-secret-0123456789abcdef', FLEETWIRE_DATA_DIR: data.dir };
 /** Bound on every wait for something the browser must do on its own (reconnect, resume, paint). */
 const WAIT_MS = 45_000;
 /** How long the network stays cut: 10 s. */
@@ -33,7 +36,8 @@ function open(p: Profile, path: string): Promise<Page> {
   return openApp(p.context, proxy.url + path, WAIT_MS);
 }
 
-let tsCounter = Date.now();
+// Samples 1 s apart from two hours ago: they stay behind the server's clock (5 minutes ahead is refused).
+let tsCounter = Date.now() - 2 * 60 * 60_000;
 async function ingestMany(items: Partial<Sample>[]): Promise<string[]> {
   const body = items.map((item) => ({ ts: (tsCounter += 1000), lat: 51.9, lon: 4.5, speedKph: 60, headingDeg: 90, ...item }));
   const response = await fetch(`${server.url}/api/ingest`, {
@@ -92,6 +96,7 @@ afterEach(async () => {
 afterAll(async () => {
   await proxy?.close();
   await server?.stop();
+  await data.remove();
 });
 
 describe('the network is cut for 10 s while events keep coming', () => {
