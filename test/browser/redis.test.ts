@@ -4,10 +4,14 @@ import { client, launchProfile, logIn, waitForPainted, type Profile } from '../s
 import { SHARED_REDIS_URL, deletePrefix, requireRedis, uniquePrefix } from '../support/redis';
 import { ingest, startServer, type RunningServer } from '../support/server';
 import { startCountingProxy, type CountingProxy } from '../support/tcp-proxy';
+import { freshDatabase, requirePostgres } from '../support/postgres';
 
-const available = await requireRedis('test/browser/redis.test.ts');
+const available = (await requireRedis('test/browser/redis.test.ts')) && (await requirePostgres('test/browser/redis.test.ts'));
+// Instances of one deployment share one database: accounts (and so sessions) are the same on each.
+const database = available ? await freshDatabase('browser_redis') : null;
 const prefix = uniquePrefix();
 const ENV = {
+  ...(database ? { DATABASE_URL: database.url } : {}),
   FLEETWIRE_BUS: 'redis',
   REDIS_URL: SHARED_REDIS_URL,
   FLEETWIRE_REDIS_PREFIX: prefix,
@@ -43,6 +47,7 @@ afterAll(async () => {
   await a?.stop();
   await b?.stop();
   if (available) await deletePrefix(prefix);
+  await database?.drop().catch(() => undefined);
 });
 
 describe.skipIf(!available)('hub across Redis-bus instances', () => {

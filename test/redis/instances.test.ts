@@ -3,10 +3,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SseReader } from '../server/helpers';
 import { ingest, login, startServer, type RunningServer } from '../support/server';
 import { SHARED_REDIS_URL, deletePrefix, requireRedis, uniquePrefix } from '../support/redis';
+import { freshDatabase, requirePostgres } from '../support/postgres';
 
-const available = await requireRedis('test/redis/instances.test.ts');
+const available = (await requireRedis('test/redis/instances.test.ts')) && (await requirePostgres('test/redis/instances.test.ts'));
+// Instances of one deployment share one database: accounts (and so sessions) are the same on each.
+const database = available ? await freshDatabase('instances') : null;
 const prefix = uniquePrefix();
 const ENV = {
+  ...(database ? { DATABASE_URL: database.url } : {}),
   FLEETWIRE_BUS: 'redis',
   REDIS_URL: SHARED_REDIS_URL,
   FLEETWIRE_REDIS_PREFIX: prefix,
@@ -24,6 +28,7 @@ afterAll(async () => {
   for (const r of readers) r.close();
   for (const s of servers) await s.stop();
   await deletePrefix(prefix);
+  await database?.drop().catch(() => undefined);
 });
 
 let ts = Date.now();
