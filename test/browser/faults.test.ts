@@ -174,7 +174,8 @@ describe('the server is killed (SIGKILL) and restarted on the memory bus', () =>
       expect(new Set(history.map((t) => t.ts)).size).toBe(history.length);
       expect(await client(page, (f) => f.lastEventId)).toBe(fresh[0]);
     }
-    expect(await client(pages[0]!, (f) => f.trucks.get('acme-11')?.last ?? null)).toBeNull();
+    // The tabs hold the new snapshot: each truck where the server's database last saw it.
+    expect(await client(pages[0]!, (f) => f.trucks.get('acme-11')?.last ?? null)).toEqual(fleet.trucks.find((t) => t.id === 'acme-11')?.last ?? null);
     // The database holds the new epoch only: no event, truck state or id of the killed process.
     const stored = await pages[0]!.evaluate(async () => {
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
