@@ -50,7 +50,9 @@ export class MemoryLiveState implements LiveState {
     const state = this.tenants.get(tenant)?.get(telemetry.truckId);
     if (state && (!state.last || telemetry.ts > state.last.ts)) {
       state.last = telemetry;
-      state.lastEventId = eventId;
+      // The id belongs to the epoch of the process that stored it: it means nothing in this one.
+      void eventId;
+      state.lastEventId = null;
     }
   }
 
