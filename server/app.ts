@@ -226,7 +226,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const registerFleet = async (): Promise<void> => {
     await Promise.all(directory.tenantsWithTrucks().flatMap((tenant) => directory.trucksOf(tenant).map((truck) => state.putTruck(truck))));
     if (state instanceof MemoryLiveState) {
-      for (const last of await lastSamples(database.db)) state.restoreLast(last.tenant, last.eventId, last.telemetry);
+      for (const last of await lastSamples(database.db)) state.restoreLast(last.tenant, last.telemetry);
     }
   };
   await registerFleet();

@@ -46,12 +46,11 @@ export class MemoryLiveState implements LiveState {
   }
 
   /** Sets a truck's last known state from the database (a restarted server shows where each truck was last seen). */
-  restoreLast(tenant: string, eventId: string, telemetry: Telemetry): void {
+  restoreLast(tenant: string, telemetry: Telemetry): void {
     const state = this.tenants.get(tenant)?.get(telemetry.truckId);
     if (state && (!state.last || telemetry.ts > state.last.ts)) {
       state.last = telemetry;
-      // The id belongs to the epoch of the process that stored it: it means nothing in this one.
-      void eventId;
+      // The stored event id belongs to the epoch of the process that stored it: it means nothing in this one.
       state.lastEventId = null;
     }
   }

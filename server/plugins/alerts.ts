@@ -29,8 +29,6 @@ export interface AlertsPluginOptions {
   sweepMs?: number;
 }
 
-/** Longest wait for this instance's own pending alert writes before a list, ms. */
-const READ_YOUR_WRITES_MS = 2_000;
 
 const AlertsQuery = Type.Object(
   {
@@ -73,7 +71,7 @@ export default async function alertsPlugin(app: FastifyInstance, options: Alerts
       const query = request.query as Static<typeof AlertsQuery>;
       const limit = query.limit === undefined ? 200 : Number(query.limit);
       if (limit < 1 || limit > MAX_ALERTS_LISTED) throw new HttpError(400, 'invalid_request', `limit must be from 1 to ${MAX_ALERTS_LISTED}.`);
-      await Promise.race([options.history.settled(), new Promise((resolve) => setTimeout(resolve, READ_YOUR_WRITES_MS).unref())]);
+      await options.history.settledWithin();
       return { alerts: await listAlerts(options.database.db, op.tenant, { state: query.state ?? 'active', truckId: query.truckId, limit }) };
     },
   );
@@ -85,7 +83,7 @@ export default async function alertsPlugin(app: FastifyInstance, options: Alerts
       const op = request.operator as Operator;
       const { id } = request.params as Static<typeof AlertParams>;
       // The alert may have been raised a moment ago by this instance: its row must be there first.
-      await Promise.race([options.history.settled(), new Promise((resolve) => setTimeout(resolve, READ_YOUR_WRITES_MS).unref())]);
+      await options.history.settledWithin();
       const { alert, changed } = await ackAlert(options.database.db, `operator:${op.username}`, op.tenant, id, op.username);
       // Every stream of the tenant, on every instance, gets the acknowledged alert.
       if (changed) await options.ingestor.publish(op.tenant, () => [{ type: 'alert', data: alert }]);

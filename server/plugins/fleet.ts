@@ -22,8 +22,6 @@ export interface FleetPluginOptions {
 export const DEFAULT_HISTORY_MS = 24 * 60 * 60_000;
 /** Most samples one history answer carries. */
 export const MAX_HISTORY_LIMIT = 10_000;
-/** Longest wait for this instance's own pending writes before a history read, ms. */
-const READ_YOUR_WRITES_MS = 2_000;
 
 const HistoryParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const HistoryQuery = Type.Object(
@@ -121,7 +119,7 @@ export default async function fleetPlugin(app: FastifyInstance, options: FleetPl
       const format = query.format ?? (/\btext\/csv\b/.test(request.headers.accept ?? '') ? 'csv' : 'json');
       if (format !== 'json' && format !== 'csv') throw new HttpError(400, 'invalid_request', `format must be json or csv, got "${format}".`);
       // What this instance accepted a moment ago is in the answer.
-      await Promise.race([history.settled(), new Promise((resolve) => setTimeout(resolve, READ_YOUR_WRITES_MS).unref())]);
+      await history.settledWithin();
       const range: HistoryQuery = { tenant: op.tenant, truckId: id, since, until, limit };
       if (format === 'csv') return sendCsv(reply, database, range);
       // Assembled around the database's own JSON text: 10,000 samples are not parsed and serialized again.

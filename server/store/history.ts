@@ -16,6 +16,8 @@ const DAYS_AHEAD = 2;
 export const HISTORY_BATCH_ROWS = 5_000;
 /** Pause before a failed batch is tried again, ms (the database is restarting, or unreachable). */
 const RETRY_MS = 1_000;
+/** Longest a read waits for this instance's own pending writes, ms. */
+export const READ_YOUR_WRITES_MS = 2_000;
 /** How often partitions are created ahead and dropped behind, ms. */
 const MAINTENANCE_MS = 60 * 60_000;
 
@@ -159,6 +161,14 @@ export class HistoryWriter {
   settled(): Promise<void> {
     if (this.written >= this.appended) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ through: this.appended, resolve }));
+  }
+
+  /**
+   * Like `settled`, but gives up after `limitMs`: a read that wants this instance's own recent writes
+   * (read-your-writes) waits a bounded time, never for a database that is away.
+   */
+  settledWithin(limitMs = READ_YOUR_WRITES_MS): Promise<void> {
+    return Promise.race([this.settled(), new Promise<void>((resolve) => setTimeout(resolve, limitMs).unref())]);
   }
 
   /** Writes what is queued and stops; rows that cannot be written by `timeoutMs` are reported lost. */
