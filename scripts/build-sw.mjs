@@ -16,8 +16,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * What is precached: the shell, every hashed script and style (the SharedWorker hub and the lazily
- * loaded chunks included), icons and the web app manifest. Not the source maps (only DevTools
- * reads them) nor the service worker itself.
+ * loaded chunks included), icons and the web app manifest. Not the service worker itself, nor
+ * source maps: the Vite build writes those outside the static root (vite.config.ts); the ignore
+ * keeps one that lands here by mistake out of every browser's cache.
  */
 const GLOB_PATTERNS = ['**/*.{html,js,css,webmanifest,png,svg,ico}'];
 const GLOB_IGNORES = ['sw.js', '**/*.map'];

@@ -1,7 +1,7 @@
 /**
  * The built client (dist/client): hashed assets cached for a year, everything else revalidated,
- * and the app's routes (`/`, `/login`, `/admin`, `/trucks/:id`) answered with index.html. Without a build
- * it explains itself with a 503 page instead of failing.
+ * never a source map (404), and the app's routes (`/`, `/login`, `/admin`, `/trucks/:id`) answered
+ * with index.html. Without a build it explains itself with a 503 page instead of failing.
  */
 import { existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
@@ -37,6 +37,9 @@ export default async function staticPlugin(app: FastifyInstance, options: Static
       index: false,
       wildcard: true,
       cacheControl: false,
+      // Source maps are not shipped (the build writes them outside the root); one left here by an
+      // older build or by hand is not served either: it would hand out the app's source.
+      allowedPath: (pathName) => !pathName.toLowerCase().endsWith('.map'),
       setHeaders(reply, filePath) {
         const rel = path.relative(root, filePath).split(path.sep).join('/');
         reply.header('cache-control', rel.startsWith('assets/') ? IMMUTABLE : REVALIDATE);

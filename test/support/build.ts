@@ -34,7 +34,8 @@ export function buildDir(): Promise<string> {
 /** Builds the client of `version` into `outDir` (emptied first), service worker included. */
 export async function buildClient(outDir: string, version: string): Promise<void> {
   // Vitest sets NODE_ENV=test, which would make Vite build a development bundle.
-  const env = { FLEETWIRE_VERSION: version, NODE_ENV: 'production' };
+  // No source maps: these builds are served by tests only, and must not replace dist/sourcemaps.
+  const env = { FLEETWIRE_VERSION: version, NODE_ENV: 'production', FLEETWIRE_SOURCEMAP_DIR: '' };
   await run([path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], env);
   await run([path.join(REPO_ROOT, 'scripts/build-sw.mjs'), '--out-dir', outDir], env);
 }
