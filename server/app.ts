@@ -74,8 +74,9 @@ function cspDirectives(config: Pick<Config, 'mapStyle'>) {
   return {
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'"],
-    // Lit renders inline style attributes; scripts stay strictly same-origin files.
-    styleSrc: ["'self'", "'unsafe-inline'"],
+    // Same-origin files only: components style through adopted stylesheets and set inline values
+    // with CSSOM (element.style), which the policy allows; no style attribute or <style> element.
+    styleSrc: ["'self'"],
     imgSrc: ["'self'", 'data:'],
     // MapLibre fetches a style, its tiles, sprites and glyphs (images included) with fetch().
     connectSrc: mapOrigin ? ["'self'", mapOrigin] : ["'self'"],

@@ -3,7 +3,7 @@
  * truck-view.ts) and marks itself with `data-last-event`, the id of the newest event it painted.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
+import { styleProps } from './style-props';
 import type { Alert } from '../shared/fleet';
 import { DEFAULT_PREFS, type Prefs } from '../shared/protocol';
 import {
@@ -185,7 +185,7 @@ export class TruckPanel extends LitElement {
         aria-valuemax="100"
         aria-valuenow=${pct}
       >
-        <div class="bar" style=${styleMap({ width: `${pct}%` })}></div>
+        <div class="bar" style=${styleProps({ width: `${pct}%` })}></div>
       </div>
       <div class="route-meta num">
         <span>${pct}% done</span>
@@ -222,8 +222,8 @@ export class TruckPanel extends LitElement {
           <span class="chip plain ${tone}">${state}</span>
         </div>
         <div class="gauge" aria-hidden="true">
-          <div class="band" style=${styleMap({ left: `${bandLeft}%`, width: `${bandWidth}%` })}></div>
-          ${pos !== null ? html`<div class="marker ${tone}" style=${styleMap({ left: `${pos}%` })}></div>` : nothing}
+          <div class="band" style=${styleProps({ left: `${bandLeft}%`, width: `${bandWidth}%` })}></div>
+          ${pos !== null ? html`<div class="marker ${tone}" style=${styleProps({ left: `${pos}%` })}></div>` : nothing}
         </div>
         ${r.excursion.since !== null
           ? html`<div class="excursion num">
