@@ -5,6 +5,7 @@
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import type { FleetClientApi } from '../client/api';
 import { connectFleet } from '../client/index';
+import { alertNotifications } from '../client/notifications';
 import { currentUser, forgetUser } from '../client/session';
 import { sameOperator, type Me } from '../shared/fleet';
 import { FleetController } from './fleet-controller';
@@ -165,6 +166,8 @@ export class FleetApp extends LitElement {
 
   private _onLoggedOut(reason: 'logout' | 'expired'): void {
     this._disconnectFleet();
+    // Alert notifications go with the session (also when the admin page found it expired first).
+    void alertNotifications.closeAll();
     this._me = null;
     if (reason === 'logout') forgetUser();
     this._message = reason === 'logout' ? LOGGED_OUT_MESSAGE : EXPIRED_MESSAGE;

@@ -4,6 +4,7 @@
  */
 import { sameOperator, type Me } from '../shared/fleet';
 import { databaseName } from '../store/index';
+import { alertNotifications } from './notifications';
 import { forgetSavedViews } from './stored-view';
 
 /** localStorage key of alert ids notified, written by builds before the hub chose the tab. */
@@ -49,8 +50,12 @@ export async function login(username: string, password: string): Promise<Me> {
   const previous = rememberedUser();
   remember(me);
   // An expired session leaves its stored view for its operator's return; another operator on this
-  // browser must not find it there.
-  if (previous && !sameOperator(previous, me)) deleteStoredView(previous);
+  // browser must not find it there, nor the alert notifications left on screen (a session that
+  // expired with no window open had nobody to close them).
+  if (previous && !sameOperator(previous, me)) {
+    deleteStoredView(previous);
+    void alertNotifications.closeAll();
+  }
   return me;
 }
 
