@@ -16,6 +16,7 @@ const BENCHES: { file: string; result: string }[] = [
   { file: 'server/run.ts', result: 'server' },
   { file: 'store.ts', result: 'store' },
   { file: 'history.ts', result: 'history' },
+  { file: 'history-window.ts', result: 'history-window' },
   { file: 'redis.ts', result: 'redis' },
   { file: 'soak.ts', result: 'soak' },
 ];

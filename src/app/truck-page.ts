@@ -185,10 +185,13 @@ export class TruckPage extends LitElement {
     const title = `${alerts ? `(${alerts}) ` : ''}${name} · fleetwire`;
     // Assigning the same title still replaces the <title> text: a DOM change on every event.
     if (document.title !== title) document.title = title;
-    // For support and acceptance tests: how many samples the page holds for the shown range, and
-    // where they came from.
+    // For support and acceptance tests: how many samples the page holds for the shown range, how
+    // many of them the charts and track draw (they catch up at most once a second), and where they
+    // came from.
     const samples = String(this._samples.length);
     if (this.dataset.historySamples !== samples) this.dataset.historySamples = samples;
+    const drawn = String(this._drawn.length);
+    if (this.dataset.historyDrawn !== drawn) this.dataset.historyDrawn = drawn;
     if (this.dataset.historySource !== this._source) this.dataset.historySource = this._source;
     if (this.dataset.historyRange !== this._range) this.dataset.historyRange = this._range;
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { FleetClientApi } from '../../src/client/api';
+import { compareEventIds } from '../../src/shared/events';
 
 /** Chromium flags for this machine: no sandbox as root, no background traffic to a closed network. */
 export const CHROMIUM_ARGS = [
@@ -64,16 +65,19 @@ export function panel(page: Page, truckId: string) {
   return page.locator(`truck-panel[truck-id="${truckId}"]`).first();
 }
 
-/** Waits until the panel of a truck has painted exactly this event id. */
+/**
+ * Waits until the panel of a truck shows this event or a later one (what an operator sees: other
+ * events of the truck, such as an alert it raised, may follow before the check runs).
+ */
 export async function waitForPainted(page: Page, truckId: string, eventId: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let seen: string | null = null;
   while (Date.now() < deadline) {
     seen = await panel(page, truckId).getAttribute('data-last-event', { timeout: deadline - Date.now() }).catch(() => null);
-    if (seen === eventId) return;
+    if (seen !== null && compareEventIds(seen, eventId) >= 0) return;
     await page.waitForTimeout(100);
   }
-  throw new Error(`truck-panel ${truckId} on ${page.url()} painted ${seen ?? 'nothing'}, expected ${eventId}`);
+  throw new Error(`truck-panel ${truckId} on ${page.url()} painted ${seen ?? 'nothing'}, expected ${eventId} or later`);
 }
 
 /** Runs `fn` in the page with the tab's FleetClient (`window.fleetwire`) and returns its result. */
