@@ -163,7 +163,8 @@ async function saturate(ingestUrls: string[], subs: Subscriber[]): Promise<Phase
 }
 
 async function run(bus: 'memory' | 'redis', prefix: string): Promise<{ steady: PhaseResult; saturation: PhaseResult; instances: number }> {
-  const env = { FLEETWIRE_BUS: bus, FLEETWIRE_SESSION_SECRET: SECRET, REDIS_URL: SHARED_REDIS_URL, FLEETWIRE_REDIS_PREFIX: prefix, LOG_LEVEL: 'warn' };
+  // Every stream client shares one session: the per-session stream cap does not apply to them.
+  const env = { FLEETWIRE_BUS: bus, FLEETWIRE_SESSION_SECRET: SECRET, REDIS_URL: SHARED_REDIS_URL, FLEETWIRE_REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', FLEETWIRE_STREAMS_PER_SESSION: '100000' };
   // The memory bus cannot span processes: its numbers are one instance with every subscriber.
   const count = bus === 'redis' ? 2 : 1;
   const servers: RunningServer[] = await Promise.all(Array.from({ length: count }, () => startServer(env)));

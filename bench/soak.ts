@@ -71,7 +71,8 @@ interface Sample {
   load1: number;
 }
 
-const server = await startServer({ FLEETWIRE_RETENTION: String(RETENTION), LOG_LEVEL: 'error', FLEETWIRE_SIM_RATE: '0' });
+// Every soak client streams with one session: the per-session stream cap does not apply to them.
+const server = await startServer({ FLEETWIRE_RETENTION: String(RETENTION), LOG_LEVEL: 'error', FLEETWIRE_SIM_RATE: '0', FLEETWIRE_STREAMS_PER_SESSION: '100000' });
 const serverPid = server.process.pid as number;
 let profile: Profile | null = null;
 let clients: ReturnType<typeof fork> | null = null;

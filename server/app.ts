@@ -8,14 +8,15 @@ import { mapStyleOrigin, type Config } from './config';
 import { DEMO_ACCOUNTS, DEMO_DEVICE_KEYS, DEMO_TENANT_NAMES, DEMO_TENANTS, buildDemoFleet } from './demo/fleet';
 import { clientErrorResponse, describeError } from './errors';
 import { Ingestor } from './ingest';
+import { Limit, Slots } from './limits';
 import { FleetwireMetrics } from './metrics';
 import alertsPlugin from './plugins/alerts';
 import adminPlugin from './plugins/admin';
-import authPlugin from './plugins/auth';
+import authPlugin, { LOGIN_WINDOW_S } from './plugins/auth';
 import clientConfigPlugin from './plugins/client-config';
 import fleetPlugin from './plugins/fleet';
 import healthPlugin from './plugins/health';
-import ingestPlugin, { INGEST_BODY_LIMIT_BYTES } from './plugins/ingest';
+import ingestPlugin, { INGEST_BODY_LIMIT_BYTES, INGEST_RATE_WINDOW_S } from './plugins/ingest';
 import metricsPlugin from './plugins/metrics';
 import osmandPlugin from './plugins/osmand';
 import simulatorPlugin from './plugins/simulator';
@@ -44,8 +45,6 @@ export interface AppOptions {
   now?: () => number;
   /** Random source of the simulator. */
   random?: () => number;
-  /** Believe X-Forwarded-* (protocol, client IP) from a reverse proxy; default: config.trustProxy (off). */
-  trustProxy?: boolean;
 }
 
 /** The app plus the parts tests and the entry point reach for. */
@@ -119,6 +118,9 @@ function requestForLog(request: { method: string; url: string; ip?: string }): R
   return { method: request.method, url: request.url.replace(/([?&](?:id|deviceid)=)[^&]*/gi, '$1***'), remoteAddress: request.ip };
 }
 
+/** Password checks that may wait for a free slot, per slot; more are refused at once. */
+const LOGIN_QUEUE_PER_SLOT = 8;
+
 /** Builds the app: plugins registered, services created, nothing listening yet. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -131,7 +133,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     schemaErrorFormatter: formatSchemaErrors,
-    trustProxy: options.trustProxy ?? config.trustProxy,
+    trustProxy: config.trustProxy,
+    // A client must send its whole request within this time; streams (long responses) are not cut by it.
+    requestTimeout: config.requestTimeoutMs,
     // Errors of the router (a bad percent escape, an over-long path part) in the same `{error, message}` shape.
     frameworkErrors: function frameworkError(err, request, reply) {
       const { status, body, headers } = describeError(err, INGEST_BODY_LIMIT_BYTES);
@@ -146,6 +150,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       else socket.destroy();
     },
   });
+  // Past this many open connections Node refuses new ones at once: a flood cannot exhaust file descriptors.
+  app.server.maxConnections = config.maxConnections;
   // Only JSON bodies are accepted; any other type is a 415 instead of a string handed to a route.
   app.removeContentTypeParser(['text/plain']);
 
@@ -171,6 +177,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await bus.start?.();
   // With Redis, the fleet's live state and the alert trackers live in Redis too: every instance answers alike.
   const redisBus = bus instanceof RedisBus ? bus : null;
+  // Limits count in Redis with the Redis bus, so every instance counts together.
+  const limit = (name: string, points: number, durationS: number) =>
+    new Limit({ name, points, durationS, ...(redisBus ? { redis: redisBus.redis, redisPrefix: redisBus.keys.rateLimit } : {}) });
   const state: LiveState = redisBus ? new RedisLiveState(redisBus.redis, redisBus.keys, config.redisUrl) : new MemoryLiveState();
   // The live state is a projection of the bus: it sees every event before any stream does.
   bus.tap((tenant, events) => state.apply(tenant, events));
@@ -215,7 +224,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     },
     now,
   );
-  const ingestor = new Ingestor({ bus, directory, history, metrics, alerts: engine, now: options.now });
+  const ingestor = new Ingestor({ bus, directory, history, metrics, alerts: engine, now: options.now, maxQueuedEvents: config.ingestQueue });
   announceTrucks = async (tenant, trucks) => {
     // Every instance learns of a change; with Redis one of them (the first to claim it) publishes it.
     if (redisBus && !(await redisBus.claim(`trucks:${tenant}:${JSON.stringify(trucks)}`))) return;
@@ -275,13 +284,18 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     demoDeviceKeys: config.demo ? Object.keys(DEMO_DEVICE_KEYS) : [],
     onRevoke: (sid) => broadcaster.closeSession(sid),
     revocations: redisBus ? new RedisRevocations(redisBus) : undefined,
-    rateLimitRedis: redisBus?.redis,
-    rateLimitNameSpace: redisBus?.keys.rateLimit,
+    loginLimits: {
+      perUser: limit('login-user', config.loginAttemptsPerUser, LOGIN_WINDOW_S),
+      perAddress: limit('login-address', config.loginAttemptsPerAddress, LOGIN_WINDOW_S),
+      passwordChecks: new Slots(config.loginConcurrency, config.loginConcurrency * LOGIN_QUEUE_PER_SLOT),
+    },
   });
   await app.register(fleetPlugin, { bus, state, directory, database, history });
-  await app.register(ingestPlugin, { ingestor, metrics, directory });
-  await app.register(osmandPlugin, { ingestor, metrics, directory });
-  await app.register(streamPlugin, { bus, state, metrics, broadcaster });
+  // Events per device key, averaged over a window, so a device can send a backlog in one request.
+  const perDeviceKey = limit('ingest-key', config.ingestRate * INGEST_RATE_WINDOW_S, INGEST_RATE_WINDOW_S);
+  await app.register(ingestPlugin, { ingestor, metrics, directory, perDeviceKey });
+  await app.register(osmandPlugin, { ingestor, metrics, directory, perDeviceKey });
+  await app.register(streamPlugin, { bus, state, metrics, broadcaster, streamsPerSession: config.streamsPerSession });
   await app.register(adminPlugin, { database, directory });
   await app.register(clientConfigPlugin, { mapStyle: config.mapStyle });
   await app.register(staticPlugin, { root: config.staticDir });

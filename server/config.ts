@@ -1,5 +1,6 @@
 /** fleetwire's server configuration, read once from the environment and checked at start. */
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { DEMO_FLEET_SIZE } from './demo/fleet';
 
@@ -13,10 +14,10 @@ export interface Config {
   bus: BusKind;
   redisUrl: string;
   /**
-   * Which peers' X-Forwarded-For/-Proto to believe (a reverse proxy such as nginx): false, true (any
-   * peer: only when nothing else can reach the port), or a comma list of addresses/CIDRs.
+   * Which peers' X-Forwarded-For/-Proto to believe (a reverse proxy such as nginx): false, or a comma
+   * list of addresses/CIDRs (never "any peer": anyone could then choose their own address).
    */
-  trustProxy: boolean | string;
+  trustProxy: false | string;
   /** Prefix of every Redis key fleetwire writes (several deployments or test runs can share one Redis). */
   redisPrefix: string;
   /** A PostgreSQL server's URL; undefined: the embedded database in `dataDir`. */
@@ -42,6 +43,22 @@ export interface Config {
   historyMaxPending: number;
   /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /** Login attempts per username per minute, from any address, counted before the password is checked. */
+  loginAttemptsPerUser: number;
+  /** Login attempts per client address per minute, for any username. */
+  loginAttemptsPerAddress: number;
+  /** Password checks (scrypt) running at once; as many again wait, the rest are refused with 503. */
+  loginConcurrency: number;
+  /** Telemetry events per second per device key (averaged over 10 s, so a device may send a backlog in one request). */
+  ingestRate: number;
+  /** Telemetry events waiting to be published per tenant past which ingest answers 503. */
+  ingestQueue: number;
+  /** Open streams per session past which `GET /api/stream` answers 429. */
+  streamsPerSession: number;
+  /** Longest time a client may take to send a whole request, ms (0: none). */
+  requestTimeoutMs: number;
+  /** Open connections past which new ones are refused. */
+  maxConnections: number;
   /** True when the secret was generated for this process (sessions end with it). */
   sessionSecretGenerated: boolean;
   /** Events kept per tenant for resuming streams. */
@@ -80,6 +97,22 @@ export const DEFAULT_SESSION_TTL_S = 43_200;
 export const DEFAULT_HISTORY_DAYS = 30;
 /** Default history backlog bound: about 20 s of a 5,000 event/s fleet. */
 export const DEFAULT_HISTORY_MAX_PENDING = 100_000;
+/** Login attempts per username per minute (a person mistyping never gets near it). */
+export const DEFAULT_LOGIN_ATTEMPTS_PER_USER = 10;
+/** Login attempts per address per minute: an office behind one NAT logs in at shift change. */
+export const DEFAULT_LOGIN_ATTEMPTS_PER_ADDRESS = 30;
+/** Password checks at once: two of libuv's four threads, the rest stay for files and DNS. */
+export const DEFAULT_LOGIN_CONCURRENCY = 2;
+/** Events per second per device key: a gateway of a few hundred trucks, or a backlog sent at once. */
+export const DEFAULT_INGEST_RATE = 1_000;
+/** Events waiting to be published per tenant: a few seconds of a busy tenant. */
+export const DEFAULT_INGEST_QUEUE = 50_000;
+/** Streams per session: one per browser (the shared hub), with room for reconnects and a second device. */
+export const DEFAULT_STREAMS_PER_SESSION = 10;
+/** Seconds a client may take to send a request (headers and body): slow-loris clients are cut. */
+export const DEFAULT_REQUEST_TIMEOUT_S = 30;
+/** Open connections at once (each browser holds one stream and a few requests). */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 /** Whether a listen address only this machine can reach. */
 export function isLoopback(host: string): boolean {
@@ -134,9 +167,14 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`FLEETWIRE_REDIS_PREFIX must be 1 to 64 letters, digits or ":_.-", got "${redisPrefix}"`);
   }
   const trustRaw = env.FLEETWIRE_TRUST_PROXY?.trim() ?? '';
-  const trustProxy = trustRaw === '' || trustRaw === '0' || trustRaw === 'false' ? false : trustRaw === '1' || trustRaw === 'true' ? true : trustRaw;
-  if (typeof trustProxy === 'string' && !/^[0-9A-Fa-f:.,/ ]+$/.test(trustProxy)) {
-    throw new ConfigError(`FLEETWIRE_TRUST_PROXY must be 1, 0 or a comma list of proxy addresses/CIDRs (e.g. "10.0.0.0/8"), got "${trustRaw}"`);
+  const trustProxy = trustRaw === '' || trustRaw === '0' || trustRaw === 'false' ? false : trustRaw;
+  if (trustProxy === '1' || trustProxy === 'true') {
+    throw new ConfigError(
+      `FLEETWIRE_TRUST_PROXY=${trustRaw} would believe an X-Forwarded-For header from anyone, so any client could choose its own address; set it to your reverse proxy's address or network instead (e.g. "127.0.0.1" or "10.0.0.0/8", a comma list for several)`,
+    );
+  }
+  if (typeof trustProxy === 'string' && !trustProxy.split(',').every((part) => isAddressOrCidr(part.trim()))) {
+    throw new ConfigError(`FLEETWIRE_TRUST_PROXY must be a comma list of proxy addresses/CIDRs (e.g. "10.0.0.0/8, 127.0.0.1") or 0, got "${trustRaw}"`);
   }
   const secretRaw = env.FLEETWIRE_SESSION_SECRET;
   if (secretRaw !== undefined && secretRaw !== '' && secretRaw.length < MIN_SECRET_LENGTH) {
@@ -182,12 +220,30 @@ export function loadConfig(env: Env = process.env): Config {
     historyDays: intVar(env, 'FLEETWIRE_HISTORY_DAYS', DEFAULT_HISTORY_DAYS, 0, 3_650),
     historyMaxPending: intVar(env, 'FLEETWIRE_HISTORY_MAX_PENDING', DEFAULT_HISTORY_MAX_PENDING, 1_000, 10_000_000),
     metricsToken,
+    loginAttemptsPerUser: intVar(env, 'FLEETWIRE_LOGIN_ATTEMPTS_PER_USER', DEFAULT_LOGIN_ATTEMPTS_PER_USER, 1, 10_000),
+    loginAttemptsPerAddress: intVar(env, 'FLEETWIRE_LOGIN_ATTEMPTS_PER_ADDRESS', DEFAULT_LOGIN_ATTEMPTS_PER_ADDRESS, 1, 100_000),
+    loginConcurrency: intVar(env, 'FLEETWIRE_LOGIN_CONCURRENCY', DEFAULT_LOGIN_CONCURRENCY, 1, 64),
+    ingestRate: intVar(env, 'FLEETWIRE_INGEST_RATE', DEFAULT_INGEST_RATE, 1, 1_000_000),
+    ingestQueue: intVar(env, 'FLEETWIRE_INGEST_QUEUE', DEFAULT_INGEST_QUEUE, 1_000, 10_000_000),
+    streamsPerSession: intVar(env, 'FLEETWIRE_STREAMS_PER_SESSION', DEFAULT_STREAMS_PER_SESSION, 1, 100_000),
+    requestTimeoutMs: intVar(env, 'FLEETWIRE_REQUEST_TIMEOUT_S', DEFAULT_REQUEST_TIMEOUT_S, 0, 3_600) * 1000,
+    maxConnections: intVar(env, 'FLEETWIRE_MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS, 10, 1_000_000),
     retention: intVar(env, 'FLEETWIRE_RETENTION', DEFAULT_RETENTION, 1, 10_000_000),
     staticDir: path.resolve(env.FLEETWIRE_STATIC_DIR?.trim() || 'dist/client'),
     heartbeatMs: intVar(env, 'FLEETWIRE_HEARTBEAT_MS', DEFAULT_HEARTBEAT_MS, 10, 15_000),
     logLevel: env.LOG_LEVEL?.trim() || 'info',
     mapStyle,
   };
+}
+
+/** An IPv4 or IPv6 address, optionally with a /prefix length. */
+function isAddressOrCidr(value: string): boolean {
+  const [address, bits, ...rest] = value.split('/');
+  if (rest.length > 0 || !address) return false;
+  const version = isIP(address);
+  if (version === 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128);
 }
 
 /** An absolute http(s) URL, or a path on this server ("/styles/fleet.json"). */

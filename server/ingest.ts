@@ -11,12 +11,14 @@ import { parseTelemetryBody } from './telemetry';
 export interface IngestorDeps {
   bus: Bus;
   /** Trucks by tenant and id. */
-  directory: Pick<Directory, 'truck' | 'truckOfAnotherTenant'>;
+  directory: Pick<Directory, 'truck'>;
   /** Where accepted telemetry is kept (the database); null: nowhere but the bus. */
   history: HistoryWriter | null;
   metrics: FleetwireMetrics;
   alerts: AlertTracker | null;
   now?: () => number;
+  /** Telemetry events waiting to be published per tenant past which devices are told to retry (503); default: no bound. */
+  maxQueuedEvents?: number;
 }
 
 /**
@@ -32,6 +34,8 @@ const RETRY_JITTER_MAX_MS = 50;
 export class Ingestor {
   // Serializes publishes per tenant, so alert state and event order agree even with an async bus.
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Telemetry events accepted but not yet published, per tenant (what the queues hold). */
+  private readonly queued = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly deps: IngestorDeps) {
@@ -50,7 +54,7 @@ export class Ingestor {
 
   /**
    * Publishes already-parsed telemetry for the device key's tenant (and, for a key bound to one truck,
-   * that truck only). Unknown truck → 400, another tenant's truck or another truck than the key's → 403,
+   * that truck only). A truck not of the tenant (missing or another tenant's, alike) → 400, another truck than the key's → 403,
    * and then nothing is published. Resolves with one id per item, in order.
    */
   async publishTelemetry(tenant: string, items: readonly Telemetry[], boundTruck: string | null = null): Promise<string[]> {
@@ -68,15 +72,28 @@ export class Ingestor {
       }
       const truck = this.deps.directory.truck(tenant, item.truckId);
       if (!truck) {
-        if (this.deps.directory.truckOfAnotherTenant(tenant, item.truckId)) {
-          throw new HttpError(403, 'wrong_tenant', `${where} "${item.truckId}" is not one of ${tenant}'s trucks; this device key may only write ${tenant}'s trucks.`);
-        }
+        // Another tenant's truck is answered exactly like a missing one: a device key must not learn
+        // which truck ids other fleets use.
         throw new HttpError(400, 'unknown_truck', `${where} "${item.truckId}" is not a truck of this fleet; check the id (e.g. "${tenant}-01").`);
       }
       trucks.push(truck);
     }
     const truckIds = trucks.map((t) => t.id);
+    const waiting = this.queued.get(tenant) ?? 0;
+    if (waiting + items.length > (this.deps.maxQueuedEvents ?? Infinity)) {
+      throw new HttpError(503, 'ingest_backlog', 'This fleet’s telemetry is arriving faster than it can be published; nothing was stored. Retry in a few seconds.', {
+        'retry-after': '2',
+      });
+    }
+    this.queued.set(tenant, waiting + items.length);
+    const done = () => {
+      const left = (this.queued.get(tenant) ?? items.length) - items.length;
+      if (left > 0) this.queued.set(tenant, left);
+      else this.queued.delete(tenant);
+    };
     return this.serialized(tenant, async () => {
+      // Out of the queue once its turn comes, published or not.
+      done();
       let telemetryIndex: number[] = [];
       const published = await this.publishWithAlerts(tenant, truckIds, (tx) => {
         const events: UnpublishedEvent[] = [];

@@ -96,7 +96,7 @@ async function startServer(kind: ServerKind): Promise<Server> {
   const file = kind === 'fleetwire' ? 'server/main.ts' : 'bench/baselines/better-sse-server.ts';
   const child = spawnWithLimit(
     [file],
-    { ...process.env, PORT: '0', HOST, FLEETWIRE_DEMO: '1', FLEETWIRE_SIM_RATE: '0', FLEETWIRE_BUS: 'memory', LOG_LEVEL: 'warn', FLEETWIRE_STATIC_DIR: '/nonexistent/fleetwire-bench' },
+    { ...process.env, PORT: '0', HOST, FLEETWIRE_DEMO: '1', FLEETWIRE_SIM_RATE: '0', FLEETWIRE_BUS: 'memory', LOG_LEVEL: 'warn', FLEETWIRE_STATIC_DIR: '/nonexistent/fleetwire-bench', FLEETWIRE_INGEST_RATE: '1000000', FLEETWIRE_STREAMS_PER_SESSION: '100000' },
     false,
   );
   let out = '';

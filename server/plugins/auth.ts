@@ -5,23 +5,35 @@
  */
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import Type, { type Static } from 'typebox';
 import type { Me } from '../../src/shared/fleet';
 import type { DemoAccount } from '../demo/fleet';
 import { HttpError } from '../errors';
+import { tooManyRequests, type Limit, type Slots } from '../limits';
 import { hashPassword, needsRehash, verifyPassword, type PasswordHash } from '../passwords';
 import { findLogin, rehashPassword, ROLES, type Database, type Directory, type Role } from '../store';
 
 /** The session cookie's name. */
 export const SESSION_COOKIE = 'fleetwire_session';
-/** Failed logins allowed per IP and username per window before 429 (a person mistypes a few times; a script tries thousands). */
-export const LOGIN_FAILURES_PER_WINDOW = 10;
-/** The login failure window, ms. */
-export const LOGIN_WINDOW_MS = 60_000;
+/** The login limits' window, s: attempts are counted per username and per address over a minute. */
+export const LOGIN_WINDOW_S = 60;
+
+/** What the login route counts and caps (server/limits.ts; in Redis with the Redis bus). */
+export interface LoginLimits {
+  /** Attempts per username (lower-cased), from any address. */
+  perUser: Limit;
+  /** Attempts per client address, for any username. */
+  perAddress: Limit;
+  /** Password checks at once. */
+  passwordChecks: Slots;
+}
+
+/** The username as counted: usernames are unique case-insensitively. */
+function userKey(username: string): string {
+  return username.normalize('NFC').toLowerCase();
+}
 
 /** A logged-in operator, as `request.operator` carries it. */
 export interface Operator extends Me {
@@ -29,6 +41,8 @@ export interface Operator extends Me {
   role: Role;
   /** Session id: logout revokes it, and streams of that session are closed. */
   sid: string;
+  /** When the session ends, epoch ms: its streams end then too. */
+  expiresAt: number;
 }
 
 /**
@@ -59,10 +73,8 @@ export interface AuthOptions {
   onRevoke?: (sid: string) => void;
   /** Shared revocations (Redis bus); sessions are then valid on every instance sharing the secret. */
   revocations?: SessionRevocations;
-  /** Counts failed logins in this Redis, so the limit holds across instances. */
-  rateLimitRedis?: Redis;
-  /** Key prefix of the rate limiter in Redis. */
-  rateLimitNameSpace?: string;
+  /** Login attempts per username and per address, and the password checks running at once. */
+  loginLimits: LoginLimits;
 }
 
 declare module 'fastify' {
@@ -147,35 +159,26 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
   const revoked = new Map<string, number>();
 
   await app.register(cookie, { secret: options.sessionSecret });
-  await app.register(
-    rateLimit,
-    options.rateLimitRedis
-      ? { global: false, redis: options.rateLimitRedis, nameSpace: options.rateLimitNameSpace ?? 'fleetwire:rate-limit:', skipOnError: false }
-      : { global: false },
-  );
-  const createdLimiter = app.createRateLimit({
-    max: LOGIN_FAILURES_PER_WINDOW,
-    timeWindow: LOGIN_WINDOW_MS,
-    keyGenerator: (request: FastifyRequest) => {
-      const body = request.body as Partial<LoginBody> | undefined;
-      return `login|${request.ip}|${String(body?.username ?? '').toLowerCase()}`;
-    },
-  });
+  const { perUser, perAddress, passwordChecks } = options.loginLimits;
 
-  // A limiter that cannot count (Redis away) refuses logins with 503 rather than letting guesses through.
-  const loginLimiter: typeof createdLimiter = async (request, callOptions) => {
+  /**
+   * Counts a login attempt against the username and the address before the password is checked, so
+   * guesses sent in parallel are counted too. A limiter that cannot count (Redis away) refuses the
+   * login with 503 rather than letting guesses through uncounted.
+   */
+  async function countAttempt(request: FastifyRequest, username: string): Promise<void> {
+    let over: number | null;
     try {
-      return await createdLimiter(request, callOptions);
+      const [user, address] = await Promise.all([perUser.take(userKey(username)), perAddress.take(request.ip)]);
+      over = user !== null && address !== null ? Math.max(user, address) : (user ?? address);
     } catch (err) {
       request.log.error({ err }, 'login rate limiter failed');
-      throw new HttpError(
-        503,
-        'login_unavailable',
-        `Logins are paused: the shared login limiter (Redis) does not answer (${(err as Error).message}). Try again in a few seconds.`,
-        { 'retry-after': '2' },
-      );
+      throw new HttpError(503, 'login_unavailable', 'Logins are paused for a moment; try again in a few seconds.', { 'retry-after': '2' });
     }
-  };
+    if (over !== null) {
+      throw tooManyRequests(over, (s) => `Too many login attempts for this username or from this address: wait ${s} s and try again.`);
+    }
+  }
 
   app.decorateRequest('operator', null);
 
@@ -210,7 +213,7 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     // A removed operator's cookie is no session any more; the role is today's, not the login's.
     const current = directory.operator(payload.t, payload.u);
     if (!current || current.createdAt !== payload.c) return;
-    request.operator = { username: payload.u, tenant: payload.t, role: current.role, sid: payload.sid };
+    request.operator = { username: payload.u, tenant: payload.t, role: current.role, sid: payload.sid, expiresAt: payload.exp };
   });
 
   app.decorate('authenticate', async function authenticate(request: FastifyRequest) {
@@ -249,23 +252,20 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
     { schema: { body: LoginBody, response: { 200: MeReply } }, validatorCompiler: () => checkLoginBody },
     async function login(request, reply) {
       const { username, password } = request.body as LoginBody;
-      const status = await loginLimiter(request, { increment: false });
-      const tooMany = (ttlMs: number) =>
-        new HttpError(
-          429,
-          'rate_limited',
-          `Too many failed logins for "${username}" from this address: wait ${Math.ceil(ttlMs / 1000)} s and try again.`,
-          { 'retry-after': String(Math.ceil(ttlMs / 1000)) },
-        );
-      if (!status.isAllowed && status.isExceeded) throw tooMany(status.ttl);
+      await countAttempt(request, username);
       const account = await findLogin(database.db, username);
       dummyHash ??= hashPassword(randomUUID());
-      const ok = await verifyPassword(password, account?.passwordHash ?? (await dummyHash));
-      if (!account || !ok) {
-        const after = await loginLimiter(request);
-        if (!after.isAllowed && after.isExceeded) throw tooMany(after.ttl);
-        throw new HttpError(401, 'invalid_credentials', 'Wrong username or password.');
+      const stored = account?.passwordHash ?? (await dummyHash);
+      const ok = await passwordChecks.run(() => verifyPassword(password, stored));
+      if (ok === null) {
+        throw new HttpError(503, 'login_busy', 'The server is checking many logins at once; try again in a second.', { 'retry-after': '1' });
       }
+      if (!account || !ok) throw new HttpError(401, 'invalid_credentials', 'Wrong username or password.');
+      // A success clears the username's count and gives the address its attempt back (an office
+      // behind one address logs in at shift change); a failure keeps both.
+      await Promise.all([perUser.reset(userKey(username)), perAddress.giveBack(request.ip)]).catch((err: unknown) =>
+        request.log.warn({ err }, 'could not reset the login limits after a login'),
+      );
       if (needsRehash(account.passwordHash)) {
         // The cost was raised since this password was set: store it at today's cost while we know it.
         rehashPassword(database.db, account.tenant, account.username, await hashPassword(password)).catch((err: unknown) =>

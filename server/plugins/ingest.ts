@@ -1,14 +1,35 @@
 /** `POST /api/ingest`: devices send telemetry with a Bearer key; validated, all-or-nothing, ids in order. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Telemetry } from '../../src/shared/fleet';
 import { HttpError, describeError } from '../errors';
 import type { Ingestor } from '../ingest';
+import { tooManyRequests, type Limit } from '../limits';
 import type { FleetwireMetrics } from '../metrics';
 import type { ActiveDeviceKey, Directory } from '../store';
 import { IngestBody, parseTelemetryBody } from '../telemetry';
 
 /** Largest ingest body: 1 MB (design.md); 1,000 samples take ~250 KB. */
 export const INGEST_BODY_LIMIT_BYTES = 1_048_576;
+/** The per-key event rate is averaged over this window, s (a device may send its backlog at once). */
+export const INGEST_RATE_WINDOW_S = 10;
+
+/**
+ * Counts `events` against the device key's rate (`FLEETWIRE_INGEST_RATE`) before anything is
+ * published: 429 with `Retry-After` over it, 503 when the count cannot be kept (Redis away).
+ * Shared by every device route, so a key has one rate whatever protocol it speaks.
+ */
+export async function countDeviceEvents(limit: Limit, key: ActiveDeviceKey, events: number, log: FastifyBaseLogger): Promise<void> {
+  let over: number | null;
+  try {
+    over = await limit.take(key.prefix, events);
+  } catch (err) {
+    log.error({ err }, 'device rate limiter failed');
+    throw new HttpError(503, 'ingest_unavailable', 'Telemetry cannot be counted right now; nothing was stored. Retry in a few seconds.', { 'retry-after': '2' });
+  }
+  if (over !== null) {
+    throw tooManyRequests(over, (s) => `This device key sent more telemetry than its rate allows; nothing was stored. Retry in ${s} s, or send less often.`);
+  }
+}
 
 /** Options of the ingest plugin. */
 export interface IngestPluginOptions {
@@ -16,6 +37,8 @@ export interface IngestPluginOptions {
   metrics: FleetwireMetrics;
   /** Where device keys are looked up (active keys only, kept current on every instance). */
   directory: Pick<Directory, 'deviceKey'>;
+  /** Events per device key (`FLEETWIRE_INGEST_RATE`). */
+  perDeviceKey: Limit;
 }
 
 const kDeviceKey = Symbol('fleetwire.ingest.deviceKey');
@@ -59,7 +82,9 @@ export default async function ingestPlugin(app: FastifyInstance, options: Ingest
     },
     async function ingest(request: IngestRequest) {
       const key = request[kDeviceKey] as ActiveDeviceKey;
-      const ids = await options.ingestor.publishTelemetry(key.tenant, request.body as Telemetry[], key.truckId);
+      const items = request.body as Telemetry[];
+      await countDeviceEvents(options.perDeviceKey, key, items.length, request.log);
+      const ids = await options.ingestor.publishTelemetry(key.tenant, items, key.truckId);
       return { ids };
     },
   );

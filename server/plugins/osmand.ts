@@ -8,6 +8,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Telemetry } from '../../src/shared/fleet';
 import { HttpError, describeError } from '../errors';
 import type { Ingestor } from '../ingest';
+import type { Limit } from '../limits';
+import { countDeviceEvents } from './ingest';
 import type { FleetwireMetrics } from '../metrics';
 import type { Directory } from '../store';
 import { parseTelemetryBody } from '../telemetry';
@@ -26,6 +28,8 @@ export interface OsmandPluginOptions {
   ingestor: Ingestor;
   metrics: FleetwireMetrics;
   directory: Pick<Directory, 'deviceKey'>;
+  /** Events per device key (`FLEETWIRE_INGEST_RATE`): the same count as `/api/ingest`. */
+  perDeviceKey: Limit;
 }
 
 type Fields = Record<string, unknown>;
@@ -155,6 +159,7 @@ export default async function osmandPlugin(app: FastifyInstance, options: Osmand
       throw new HttpError(400, 'invalid_position', 'id: this device key is not bound to a truck; an admin issues one with a truck for OsmAnd devices.');
     }
     const telemetry = osmandTelemetry(fields, key.truckId, speedUnit, Date.now());
+    await countDeviceEvents(options.perDeviceKey, key, 1, request.log);
     await options.ingestor.publishTelemetry(key.tenant, [telemetry], key.truckId);
     return '';
   }

@@ -4,6 +4,7 @@ import Type, { type Static } from 'typebox';
 import type { Bus } from '../bus';
 import type { FleetwireMetrics } from '../metrics';
 import type { LiveState } from '../live-state';
+import { tooManyRequests } from '../limits';
 import type { Broadcaster } from '../stream/broadcaster';
 import { resetFrame, retryFrame } from '../stream/sse';
 import type { Operator } from './auth';
@@ -13,6 +14,8 @@ import type { Operator } from './auth';
  * slow enough that a fleet of browsers does not hammer a server that is coming back.
  */
 export const RETRY_MS = 3_000;
+/** Retry-After of a stream refused for the per-session cap: a closing window frees its slot within seconds. */
+const STREAM_RETRY_AFTER_MS = 10_000;
 
 /** Options of the stream plugin. */
 export interface StreamPluginOptions {
@@ -20,6 +23,8 @@ export interface StreamPluginOptions {
   state: LiveState;
   metrics: FleetwireMetrics;
   broadcaster: Broadcaster;
+  /** Open streams per session past which a new one is refused with 429. */
+  streamsPerSession: number;
 }
 
 const StreamQuery = Type.Object({
@@ -40,6 +45,13 @@ export default async function streamPlugin(app: FastifyInstance, options: Stream
       // URL keeps the (older) id the stream was first opened with.
       const headerId = request.headers['last-event-id'];
       const resumeFrom = (typeof headerId === 'string' && headerId.trim()) || queryId?.trim() || null;
+      // One browser needs one stream (its tabs share it); a session holding many is a script.
+      if (broadcaster.sessionStreams(op.sid) >= options.streamsPerSession) {
+        throw tooManyRequests(
+          STREAM_RETRY_AFTER_MS,
+          (s) => `This session already has ${options.streamsPerSession} open streams (the most allowed); close a window of fleetwire or wait ${s} s.`,
+        );
+      }
 
       reply.hijack();
       const res = reply.raw;
@@ -53,7 +65,7 @@ export default async function streamPlugin(app: FastifyInstance, options: Stream
       });
       request.raw.socket.setNoDelay(true);
       res.write(retryFrame(RETRY_MS));
-      const client = broadcaster.attach(op.tenant, op.sid, res, resumeFrom !== null, op.username);
+      const client = broadcaster.attach(op.tenant, op.sid, res, resumeFrom !== null, op.username, op.expiresAt);
       if (resumeFrom === null) return;
 
       try {

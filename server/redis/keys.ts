@@ -11,7 +11,7 @@ export interface RedisKeys {
   readonly control: string;
   /** Set of tenants with alert trackers (the alert sweep's work list). */
   readonly trackerTenants: string;
-  /** Prefix of @fastify/rate-limit's keys. */
+  /** Prefix of the request limits' counters (server/limits.ts). */
   readonly rateLimit: string;
   /** Stream of a tenant's events; entry id = SSE event id. */
   stream(tenant: string): string;

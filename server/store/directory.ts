@@ -99,12 +99,6 @@ export class Directory {
     return [...this.trucks.keys()];
   }
 
-  /** Whether some other tenant has a truck with this id (ingest tells "not yours" from "no such truck"). */
-  truckOfAnotherTenant(tenant: string, id: string): boolean {
-    for (const [t, trucks] of this.trucks) if (t !== tenant && trucks.has(id)) return true;
-    return false;
-  }
-
   /** Reloads one kind of record of one tenant (after a change notice, or after this instance changed it). */
   async reload(notice: ChangeNotice): Promise<void> {
     const { tenant } = notice;

@@ -28,6 +28,10 @@ export const MAX_BUFFERED_BYTES = 1024 * 1024;
 export const MAX_PENDING_EVENTS = 20_000;
 /** Replayed events per write: large enough to be cheap, small enough to respect backpressure. */
 const REPLAY_CHUNK_EVENTS = 500;
+/** A client that reads nothing of its catch-up for this long is cut: it holds the replay's memory. */
+export const REPLAY_STALL_MS = 30_000;
+/** How often streams are checked against their session's end, ms. */
+const EXPIRY_CHECK_MS = 1_000;
 
 /** One open stream. */
 export interface StreamClient {
@@ -35,6 +39,8 @@ export interface StreamClient {
   readonly sid: string;
   /** The operator whose session opened the stream. */
   readonly username: string;
+  /** When the session ends (epoch ms): the stream is ended then. */
+  readonly expiresAt: number;
   readonly res: ServerResponse;
   /** Live batches that arrived while the client was replaying (shared with other clients); null once live. */
   pending: (readonly BusEvent[])[] | null;
@@ -72,6 +78,9 @@ export interface BroadcasterOptions {
   heartbeatMs: number;
   maxBufferedBytes?: number;
   onSlowClient?: (client: StreamClient, bufferedBytes: number) => void;
+  /** A catch-up the client does not read for this long is cut, ms (default REPLAY_STALL_MS). */
+  replayStallMs?: number;
+  now?: () => number;
 }
 
 /** Owns every open stream of the app. */
@@ -81,13 +90,25 @@ export class Broadcaster {
   private readonly dirty = new Set<Channel>();
   private flushScheduled = false;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly expiry: NodeJS.Timeout;
   private readonly maxBufferedBytes: number;
+  private readonly now: () => number;
 
   constructor(private readonly options: BroadcasterOptions) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
+    this.now = options.now ?? Date.now;
     // One sweep for all clients: per-client timers would be thousands of timers doing the same thing.
     this.heartbeat = setInterval(() => this.sweep(), options.heartbeatMs);
     this.heartbeat.unref();
+    this.expiry = setInterval(() => this.endExpired(), EXPIRY_CHECK_MS);
+    this.expiry.unref();
+  }
+
+  /** Open streams of one session (the per-session cap). */
+  sessionStreams(sid: string): number {
+    let n = 0;
+    for (const channel of this.channels.values()) for (const client of channel.clients) if (client.sid === sid) n++;
+    return n;
   }
 
   /** Open streams, across tenants. */
@@ -108,11 +129,12 @@ export class Broadcaster {
    * Registers a stream whose headers were already written. With `catchingUp`, live events are
    * queued until `goLive`, so nothing published during a replay is lost or sent twice.
    */
-  attach(tenant: string, sid: string, res: ServerResponse, catchingUp: boolean, username = ''): StreamClient {
+  attach(tenant: string, sid: string, res: ServerResponse, catchingUp: boolean, username = '', expiresAt = Infinity): StreamClient {
     const client: Stream = {
       tenant,
       sid,
       username,
+      expiresAt,
       res,
       socket: res.socket as Socket,
       // Decided by Node when the headers were written: HTTP/1.1 without a length is chunked.
@@ -145,7 +167,19 @@ export class Broadcaster {
       const ok = stream.socket.write(stream.chunked ? wire.chunk : wire.bare);
       this.notePeak(stream);
       this.options.metrics.eventsDelivered.inc({ tenant: stream.tenant }, wire.events);
-      if (!ok && !stream.closed) await Promise.race([once(stream.socket, 'drain'), once(stream.res, 'close')]);
+      if (!ok && !stream.closed) {
+        const stalled = new AbortController();
+        const timer = setTimeout(() => stalled.abort(), this.options.replayStallMs ?? REPLAY_STALL_MS);
+        try {
+          await Promise.race([once(stream.socket, 'drain', { signal: stalled.signal }), once(stream.res, 'close', { signal: stalled.signal })]);
+        } catch {
+          // Nothing read for the whole stall: a client that never reads must not hold the replay.
+          this.cut(stream, stream.res.writableLength);
+        } finally {
+          clearTimeout(timer);
+          stalled.abort();
+        }
+      }
     }
     return !stream.closed;
   }
@@ -190,6 +224,7 @@ export class Broadcaster {
   /** Ends every stream cleanly and stops the heartbeat (shutdown). */
   closeAll(): void {
     clearInterval(this.heartbeat);
+    clearInterval(this.expiry);
     for (const channel of this.channels.values()) {
       for (const client of channel.clients) client.res.end();
     }
@@ -312,11 +347,21 @@ export class Broadcaster {
     this.detach(client);
   }
 
+  /**
+   * Heartbeats to every client, those catching up too (a slow replay still shows the connection is
+   * alive); each write is a whole frame, so one never lands inside another.
+   */
   private sweep(): void {
     for (const channel of this.channels.values()) {
-      for (const client of channel.clients) {
-        if (client.pending === null) this.send(client, HEARTBEAT_WIRE);
-      }
+      for (const client of channel.clients) this.send(client, HEARTBEAT_WIRE);
+    }
+  }
+
+  /** Ends the streams whose session is over: a stream never outlives its session. */
+  private endExpired(): void {
+    const now = this.now();
+    for (const channel of this.channels.values()) {
+      for (const client of channel.clients) if (client.expiresAt <= now) client.res.end();
     }
   }
 }

@@ -4,7 +4,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Telemetry } from '../../src/shared/fleet';
-import { LOGIN_FAILURES_PER_WINDOW } from '../../server/plugins/auth';
+import { DEFAULT_LOGIN_ATTEMPTS_PER_USER } from '../../server/config';
 import { SseReader } from '../server/helpers';
 import { client, eventually, launchProfile, logIn, openApp, panel, waitForPainted, type Profile } from '../support/browser';
 import { startServer, type RunningServer } from '../support/server';
@@ -196,14 +196,14 @@ describe('what the browser is given', () => {
     const p = await profile(null);
     const page = await p.context.newPage();
     await page.goto(server.url + '/login');
-    // A username of its own: the limit is per address and username, and other tests log in as ana.
-    for (let i = 0; i < LOGIN_FAILURES_PER_WINDOW; i++) {
+    // A username of its own: the limit is per username (and address), and other tests log in as ana.
+    for (let i = 0; i < DEFAULT_LOGIN_ATTEMPTS_PER_USER; i++) {
       await loginThroughForm(page, 'mallory', `guess-${i}`);
       await page.getByRole('alert').filter({ hasText: /wrong username or password/i }).waitFor({ timeout: WAIT_MS });
       await page.getByRole('button', { name: 'Log in' }).waitFor({ timeout: WAIT_MS });
     }
     await loginThroughForm(page, 'mallory', 'one-more');
-    await page.getByRole('alert').filter({ hasText: /too many failed logins.*wait \d+ s/i }).waitFor({ timeout: WAIT_MS });
+    await page.getByRole('alert').filter({ hasText: /too many login attempts.*wait \d+ s/i }).waitFor({ timeout: WAIT_MS });
     expect(new URL(page.url()).pathname).toBe('/login');
     const direct = await fetch(`${server.url}/api/session`, {
       method: 'POST',

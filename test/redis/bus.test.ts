@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Alert, FleetSnapshot } from '../../src/shared/fleet';
 import { NO_DATA_ALERT_MS, SPEEDING_KPH } from '../../src/shared/insights';
 import type { Config } from '../../server/config';
-import { LOGIN_FAILURES_PER_WINDOW } from '../../server/plugins/auth';
+import { DEFAULT_LOGIN_ATTEMPTS_PER_USER } from '../../server/config';
 import { SseReader, inject, listen, loginCookie, makeApp, sample } from '../server/helpers';
 import { SHARED_REDIS_URL, deletePrefix, requireRedis, uniquePrefix } from '../support/redis';
 import type { AppOptions } from '../../server/app';
@@ -202,11 +202,31 @@ describe.skipIf(!available)('Redis bus, two instances', () => {
     const b = await instance();
     const attempt = (app: FastifyInstance) =>
       app.inject({ method: 'POST', url: '/api/session', remoteAddress: '10.1.2.3', payload: { username: 'ana', password: 'wrong' } });
-    for (let i = 0; i < LOGIN_FAILURES_PER_WINDOW; i++) expect((await attempt(i % 2 === 0 ? a : b)).statusCode).toBe(401);
+    for (let i = 0; i < DEFAULT_LOGIN_ATTEMPTS_PER_USER; i++) expect((await attempt(i % 2 === 0 ? a : b)).statusCode).toBe(401);
     const blocked = await attempt(b);
     expect(blocked.statusCode).toBe(429);
     expect(blocked.json()).toMatchObject({ error: 'rate_limited' });
     expect((await attempt(a)).statusCode).toBe(429);
+  });
+
+  it('counts a device key’s events across instances, and parallel guesses before any password check', async () => {
+    const a = await instance({ ingestRate: 2 });
+    const b = await instance({ ingestRate: 2 });
+    // 2 events/s over a 10 s window: 20 in all, whichever instance takes them.
+    expect((await inject(a, Array.from({ length: 12 }, () => sample('acme-01')))).statusCode).toBe(200);
+    expect((await inject(b, Array.from({ length: 8 }, () => sample('acme-02')))).statusCode).toBe(200);
+    const over = await inject(a, sample('acme-03'));
+    expect(over.statusCode).toBe(429);
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await inject(b, sample('acme-03'))).statusCode).toBe(429);
+
+    const guesses = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        (i % 2 === 0 ? a : b).inject({ method: 'POST', url: '/api/session', remoteAddress: '10.9.8.7', payload: { username: 'bo', password: `guess-${i}` } }),
+      ),
+    );
+    expect(guesses.filter((r) => r.statusCode === 401)).toHaveLength(DEFAULT_LOGIN_ATTEMPTS_PER_USER);
+    expect(guesses.filter((r) => r.statusCode === 429)).toHaveLength(16 - DEFAULT_LOGIN_ATTEMPTS_PER_USER);
   });
 
   it('reports Redis on /healthz and the read loop on /metrics', async () => {

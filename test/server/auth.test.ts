@@ -1,7 +1,7 @@
 // Operators: login, logout, cookie flags, 401s, the login rate limit and the Origin check.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { LOGIN_FAILURES_PER_WINDOW } from '../../server/plugins/auth';
+import { DEFAULT_LOGIN_ATTEMPTS_PER_USER } from '../../server/config';
 import { freshDatabase } from '../support/database';
 import { loginCookie, makeApp } from './helpers';
 
@@ -36,7 +36,7 @@ describe('sessions', () => {
     });
     expect(String(plain.headers['set-cookie'])).not.toMatch(/Secure/);
     await app.close();
-    app = await makeApp({}, { trustProxy: true });
+    app = await makeApp({ trustProxy: '127.0.0.1' });
     const proxied = await app.inject({
       method: 'POST',
       url: '/api/session',
@@ -94,13 +94,13 @@ describe('sessions', () => {
 
   it('429s after a burst of failed logins, even with the right password, while others can still log in', async () => {
     app = await makeApp();
-    for (let i = 0; i < LOGIN_FAILURES_PER_WINDOW; i++) {
+    for (let i = 0; i < DEFAULT_LOGIN_ATTEMPTS_PER_USER; i++) {
       const res = await app.inject({ method: 'POST', url: '/api/session', payload: { username: 'ana', password: `wrong${i}` } });
       expect(res.statusCode).toBe(401);
     }
     const limited = await app.inject({ method: 'POST', url: '/api/session', payload: { username: 'ana', password: 'wrong' } });
     expect(limited.statusCode).toBe(429);
-    expect(limited.json()).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/Too many failed logins.*wait \d+ s/) });
+    expect(limited.json()).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/Too many login attempts.*wait \d+ s/) });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     const right = await app.inject({ method: 'POST', url: '/api/session', payload: { username: 'ana', password: 'fleetwire' } });
     expect(right.statusCode).toBe(429);
@@ -110,7 +110,7 @@ describe('sessions', () => {
 
   it('does not count successful logins towards the limit', async () => {
     app = await makeApp();
-    for (let i = 0; i < LOGIN_FAILURES_PER_WINDOW + 5; i++) await loginCookie(app);
+    for (let i = 0; i < DEFAULT_LOGIN_ATTEMPTS_PER_USER + 5; i++) await loginCookie(app);
   });
 });
 

@@ -31,7 +31,44 @@ describe('loadConfig', () => {
       redisPrefix: 'fw-eu:',
       trustProxy: '10.0.0.0/8, 127.0.0.1',
     });
-    expect(loadConfig({ FLEETWIRE_TRUST_PROXY: '1' }).trustProxy).toBe(true);
+    expect(loadConfig({ FLEETWIRE_TRUST_PROXY: '::1, 2001:db8::/32' }).trustProxy).toBe('::1, 2001:db8::/32');
+  });
+
+  it.each(['1', 'true'])('refuses FLEETWIRE_TRUST_PROXY=%s (anyone could choose their address) and says what to set', (value) => {
+    expect(() => loadConfig({ FLEETWIRE_TRUST_PROXY: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ FLEETWIRE_TRUST_PROXY: value })).toThrow(/FLEETWIRE_TRUST_PROXY.*reverse proxy's address.*127\.0\.0\.1/);
+  });
+
+  it('reads every limit, and refuses values out of range naming the variable', () => {
+    const c = loadConfig({
+      FLEETWIRE_LOGIN_ATTEMPTS_PER_USER: '3',
+      FLEETWIRE_LOGIN_ATTEMPTS_PER_ADDRESS: '9',
+      FLEETWIRE_LOGIN_CONCURRENCY: '4',
+      FLEETWIRE_INGEST_RATE: '50',
+      FLEETWIRE_INGEST_QUEUE: '2000',
+      FLEETWIRE_STREAMS_PER_SESSION: '2',
+      FLEETWIRE_REQUEST_TIMEOUT_S: '12',
+      FLEETWIRE_MAX_CONNECTIONS: '500',
+    });
+    expect(c).toMatchObject({
+      loginAttemptsPerUser: 3,
+      loginAttemptsPerAddress: 9,
+      loginConcurrency: 4,
+      ingestRate: 50,
+      ingestQueue: 2000,
+      streamsPerSession: 2,
+      requestTimeoutMs: 12_000,
+      maxConnections: 500,
+    });
+    for (const name of [
+      'FLEETWIRE_LOGIN_ATTEMPTS_PER_USER',
+      'FLEETWIRE_LOGIN_ATTEMPTS_PER_ADDRESS',
+      'FLEETWIRE_LOGIN_CONCURRENCY',
+      'FLEETWIRE_INGEST_RATE',
+      'FLEETWIRE_STREAMS_PER_SESSION',
+    ]) {
+      for (const bad of ['0', '-1', 'many', '1.5']) expect(() => loadConfig({ [name]: bad }), `${name}=${bad}`).toThrow(name);
+    }
   });
 
   it.each([
@@ -44,6 +81,9 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ FLEETWIRE_REDIS_PREFIX: 'has space' }, 'FLEETWIRE_REDIS_PREFIX'],
     [{ FLEETWIRE_TRUST_PROXY: 'yes' }, 'FLEETWIRE_TRUST_PROXY'],
+    [{ FLEETWIRE_TRUST_PROXY: '10.0.0.0/33' }, 'FLEETWIRE_TRUST_PROXY'],
+    [{ FLEETWIRE_TRUST_PROXY: '10.0.0.0/8, nginx' }, 'FLEETWIRE_TRUST_PROXY'],
+    [{ FLEETWIRE_TRUST_PROXY: '999.1.1.1' }, 'FLEETWIRE_TRUST_PROXY'],
   ])('rejects %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);

@@ -8,6 +8,9 @@ import type { StreamClient } from '../../server/stream/broadcaster';
 import type { Telemetry } from '../../src/shared/fleet';
 import { inject, listen, loginCookie, makeApp, sample } from './helpers';
 
+/** Hundreds of streams of one session stand for hundreds of browsers here (the per-session cap is tested in limits.test.ts). */
+const MANY_STREAMS = { streamsPerSession: 1_000 };
+
 let app: FastifyInstance | null = null;
 const sockets: RawStream[] = [];
 afterEach(async () => {
@@ -127,7 +130,7 @@ const acmeTruck = (i: number) => `acme-${String((i % 24) + 1).padStart(2, '0')}`
 
 describe('stream fan-out', () => {
   it('delivers every event, once and in order, to 500 clients across tenants', async () => {
-    app = await makeApp();
+    app = await makeApp(MANY_STREAMS);
     const url = await listen(app);
     const [ana, bo] = await Promise.all([loginCookie(app, 'ana'), loginCookie(app, 'bo')]);
     const acme: RawStream[] = [];
@@ -161,7 +164,7 @@ describe('stream fan-out', () => {
   });
 
   it('coalesces events published in the same turn into one write per client', async () => {
-    app = await makeApp();
+    app = await makeApp(MANY_STREAMS);
     const url = await listen(app);
     const cookie = await loginCookie(app);
     const clients = await Promise.all(Array.from({ length: 3 }, () => RawStream.open(url, cookie)));
@@ -181,7 +184,7 @@ describe('stream fan-out', () => {
   });
 
   it('streams to an HTTP/1.0 client as a close-delimited body', async () => {
-    app = await makeApp();
+    app = await makeApp(MANY_STREAMS);
     const url = await listen(app);
     const s = await RawStream.open(url, await loginCookie(app), { httpVersion: '1.0' });
     await until(() => app!.fleetwire.broadcaster.size === 1, 'stream attached');
@@ -192,7 +195,7 @@ describe('stream fan-out', () => {
   });
 
   it('never sends an event twice or skips one when a client resumes while events are queued', async () => {
-    app = await makeApp();
+    app = await makeApp(MANY_STREAMS);
     const url = await listen(app);
     const cookie = await loginCookie(app);
     const first = await ingestIds(app, Array.from({ length: 10 }, (_, i) => sample(acmeTruck(i))));
@@ -219,7 +222,7 @@ describe('stream fan-out', () => {
 
   it('cuts a client that stops reading while 20 reading clients get every event, and holds at most the bound plus one batch for it', async () => {
     const maxBufferedBytes = 256 * 1024;
-    app = await makeApp({ retention: 10_000 }, { maxBufferedBytes });
+    app = await makeApp({ ...MANY_STREAMS, retention: 10_000 }, { maxBufferedBytes });
     const url = await listen(app);
     const cookie = await loginCookie(app);
     const fast = await Promise.all(Array.from({ length: 20 }, () => RawStream.open(url, cookie)));

@@ -24,10 +24,13 @@ afterAll(async () => {
   shared = null;
 });
 
-/** A configuration for tests: demo data on, simulator off, no client build. */
+/**
+ * A configuration for tests: demo data on, simulator off, no client build, and no practical per-key
+ * ingest rate (one demo key carries every test's load; test/server/limits.test.ts tests the rate).
+ */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ FLEETWIRE_SIM_RATE: '0', FLEETWIRE_STATIC_DIR: '/nonexistent/fleetwire-test' }),
+    ...loadConfig({ FLEETWIRE_SIM_RATE: '0', FLEETWIRE_STATIC_DIR: '/nonexistent/fleetwire-test', FLEETWIRE_INGEST_RATE: '1000000' }),
     ...overrides,
   };
 }

@@ -243,7 +243,7 @@ describe('POST /api/ingest under hostile bodies and headers', () => {
     expect(big.statusCode).toBe(413);
   });
 
-  it('refuses another tenant’s trucks with 403, for either device key, all or nothing', async () => {
+  it('refuses another tenant’s trucks as unknown ones (400), for either device key, all or nothing', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(['demo-acme', GLOBEX_TRUCKS, ACME_TRUCKS] as const, ['demo-globex', ACME_TRUCKS, GLOBEX_TRUCKS] as const),
@@ -255,8 +255,8 @@ describe('POST /api/ingest under hostile bodies and headers', () => {
           for (const i of foreignPicks) items.splice(at % (items.length + 1), 0, sample(foreign[i % foreign.length]));
           const res = await send({ method: 'POST', url: '/api/ingest', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, payload: JSON.stringify(items) });
           expectRefusal(res, `ingest as ${key}`);
-          expect(res.statusCode).toBe(403);
-          expect(JSON.parse(res.body).message).toMatch(/(acme|globex)-\d\d/);
+          expect(res.statusCode).toBe(400);
+          expect(JSON.parse(res.body)).toMatchObject({ error: 'unknown_truck', message: expect.stringMatching(/(acme|globex)-\d\d/) });
           await expectUnchanged();
         },
       ),

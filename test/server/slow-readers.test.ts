@@ -8,6 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_PENDING_EVENTS } from '../../server/stream/broadcaster';
 import { SseReader, inject, listen, loginCookie, makeApp, sample } from './helpers';
 
+/** Hundreds of streams of one session stand for hundreds of browsers here (the per-session cap is tested in limits.test.ts). */
+const MANY_STREAMS = { streamsPerSession: 1_000 };
+
 let app: FastifyInstance | null = null;
 const sockets: net.Socket[] = [];
 const readers: SseReader[] = [];
@@ -56,7 +59,7 @@ const truck = (k: number) => `acme-${String((k % 20) + 1).padStart(2, '0')}`;
 describe('readers that stop reading', () => {
   it('cuts 20 paused readers at their bound while 2 reading ones get every event, holding at most the bound per client', async () => {
     const maxBufferedBytes = 128 * 1024;
-    app = await makeApp({ retention: 5_000 }, { maxBufferedBytes });
+    app = await makeApp({ ...MANY_STREAMS, retention: 5_000 }, { maxBufferedBytes });
     const streams = trackStreams(app);
     const url = await listen(app);
     const cookie = await loginCookie(app);
@@ -100,7 +103,7 @@ describe('readers that stop reading', () => {
   });
 
   it('cuts a reader stuck in a replay once its queued live events pass the bound, and a resuming reader still gets everything', async () => {
-    app = await makeApp({ retention: 100_000 }, { maxBufferedBytes: 64 * 1024 });
+    app = await makeApp({ ...MANY_STREAMS, retention: 100_000 }, { maxBufferedBytes: 64 * 1024 });
     const url = await listen(app);
     const cookie = await loginCookie(app);
     const epoch = app.fleetwire.bus.epoch;

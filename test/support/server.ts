@@ -31,7 +31,7 @@ export interface RunningServer {
 
 /**
  * Spawns `node --import tsx server/main.ts` with PORT=0, the demo accounts and keys, the simulator
- * off (FLEETWIRE_SIM_RATE=0: tests ingest what they need) and a fresh embedded database (removed at
+ * off (FLEETWIRE_SIM_RATE=0: tests ingest what they need), no practical per-key ingest rate and a fresh embedded database (removed at
  * stop) unless `env` names a DATABASE_URL or FLEETWIRE_DATA_DIR. `env` overrides any of it.
  */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
@@ -45,6 +45,9 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       FLEETWIRE_DEMO: '1',
       FLEETWIRE_SIM_RATE: '0',
       FLEETWIRE_BUS: 'memory',
+      // One demo device key carries every test's and benchmark's load; the per-key rate itself is
+      // tested in test/server/limits.test.ts.
+      FLEETWIRE_INGEST_RATE: '1000000',
       LOG_LEVEL: 'warn',
       ...(data ? { FLEETWIRE_DATA_DIR: data.dir } : {}),
       ...env,
