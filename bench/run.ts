@@ -12,6 +12,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const BENCHES: { file: string; result: string }[] = [
   { file: 'hub.ts', result: 'hub' },
   { file: 'ui.ts', result: 'ui' },
+  { file: 'map.ts', result: 'map' },
   { file: 'offline.ts', result: 'offline' },
   { file: 'server/run.ts', result: 'server' },
   { file: 'store.ts', result: 'store' },

@@ -1,11 +1,9 @@
 // The dashboard under load: 100 trucks at 200 ev/s in real Chromium; main-thread long tasks,
 // frame rate and ingest→painted latency; and the size of the JavaScript the dashboard loads first.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { launchProfile, logIn } from '../test/support/browser';
 import { untilQuiet } from './quiet';
-import { REPO_ROOT, startServer } from '../test/support/server';
+import { startServer } from '../test/support/server';
+import { initialJsKb } from './bundle';
 import { driveIngest } from './drive';
 import { ms, quantile, table, writeResult } from './report';
 
@@ -19,16 +17,6 @@ declare global {
   interface Window {
     __ui?: { longTasks: number[]; frames: number; painted: Record<string, number> };
   }
-}
-
-/** Gzip size of the scripts index.html loads before anything else (module entry and its preloads). */
-async function initialJsKb(): Promise<{ files: string[]; kb: number }> {
-  const dist = path.join(REPO_ROOT, 'dist/client');
-  const html = await readFile(path.join(dist, 'index.html'), 'utf8');
-  const files = [...html.matchAll(/<(?:script[^>]*src|link[^>]*rel="modulepreload"[^>]*href)="([^"]+\.js)"/g)].map((m) => m[1]!);
-  let bytes = 0;
-  for (const file of files) bytes += gzipSync(await readFile(path.join(dist, file))).length;
-  return { files, kb: Math.round((bytes / 1024) * 10) / 10 };
 }
 
 await untilQuiet();

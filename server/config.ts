@@ -213,7 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
     demoExposed: demo && !isLoopback(host),
     simRate: numberVar(env, 'FLEETWIRE_SIM_RATE', 5, 0, 10_000),
     simTimeScale: numberVar(env, 'FLEETWIRE_SIM_TIME_SCALE', 1, 1, 100),
-    demoTrucks: intVar(env, 'FLEETWIRE_DEMO_TRUCKS', DEMO_FLEET_SIZE.acme, DEMO_FLEET_SIZE.acme, 999),
+    demoTrucks: intVar(env, 'FLEETWIRE_DEMO_TRUCKS', DEMO_FLEET_SIZE.acme, DEMO_FLEET_SIZE.acme, 1_000),
     sessionSecret: secretRaw || randomBytes(32).toString('hex'),
     sessionSecretGenerated,
     sessionTtlMs: intVar(env, 'FLEETWIRE_SESSION_TTL_S', DEFAULT_SESSION_TTL_S, 5, 30 * 86_400) * 1000,

@@ -59,13 +59,10 @@ async function loginStatus(username: string, password: string): Promise<number> 
   return res.status;
 }
 
-/** POST /api/ingest's status with a device key. */
-async function ingestStatus(key: string): Promise<number> {
-  const res = await fetch(`${server.url}/api/ingest`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ truckId: 'acme-01', ts: Date.now(), lat: 51.9, lon: 4.5, speedKph: 50, headingDeg: 90 }),
-  });
+/** The status of one OsmAnd report (as the Traccar Client app sends it: a GET with the key as `id`). */
+async function osmandStatus(key: string): Promise<number> {
+  const query = new URLSearchParams({ id: key, lat: '51.91', lon: '4.47', timestamp: String(Math.floor(Date.now() / 1000)), speed: '27', bearing: '90', batt: '64' });
+  const res = await fetch(`${server.url}/api/osmand?${query}`);
   return res.status;
 }
 
@@ -188,7 +185,7 @@ describe('/admin', () => {
     await page.locator('admin-audit tr[data-action="operator.remove"]').waitFor({ timeout: WAIT_MS });
   });
 
-  it('issues a device key shown once, which ingests until it is revoked in the page', async () => {
+  it('issues a device key shown once, which an OsmAnd device reports with until it is revoked in the page', async () => {
     const page = await openAdmin();
     await page.getByLabel('Label (optional)').fill('cab tracker');
     await page.getByLabel('Truck (optional)').selectOption('acme-01');
@@ -200,7 +197,14 @@ describe('/admin', () => {
     expect(key.length).toBeGreaterThanOrEqual(16);
     await page.getByText('You will not see it again').waitFor({ timeout: WAIT_MS });
     await page.getByRole('button', { name: 'Copy key' }).waitFor({ timeout: WAIT_MS });
-    expect(await ingestStatus(key)).toBe(200);
+    expect(await osmandStatus(key)).toBe(200);
+    // The report is acme-01's newest sample: 27 knots in km/h, the phone's battery kept.
+    const newest = await page.evaluate(async () => {
+      const res = await fetch(`/api/trucks/acme-01/history?since=${Date.now() - 600_000}`);
+      return ((await res.json()) as { telemetry: { speedKph: number; batteryPct?: number }[] }).telemetry.at(-1);
+    });
+    expect(newest?.speedKph).toBeCloseTo(27 * 1.852, 6);
+    expect(newest?.batteryPct).toBe(64);
 
     // Hidden: the key is in the page no more, only its prefix in the list.
     await page.getByRole('button', { name: /hide the key/ }).click();
@@ -214,7 +218,7 @@ describe('/admin', () => {
     await row.getByRole('button', { name: `Revoke key ${prefix}` }).click();
     await confirm(page, 'Revoke key');
     await expect.poll(() => row.innerText(), { timeout: WAIT_MS }).toMatch(/Revoked/);
-    expect(await ingestStatus(key)).toBe(401);
+    expect(await osmandStatus(key)).toBe(401);
   });
 
   it('adds a truck that appears in the fleet, refuses a taken id on its field, and edits one', async () => {
