@@ -29,6 +29,8 @@ const RANGE_MS: Record<RangeName, number> = { '24h': DAY_MS, '7d': 7 * DAY_MS };
 /** One measured window: ms from navigation (or the click) to the frame that draws the range, and the longest task meanwhile. */
 interface Run {
   drawnMs: number;
+  /** From the window's first history request (resource timing) to the frame that draws the range: the history's share. */
+  fromRequestMs: number | null;
   samples: number;
   longestTaskMs: number;
   longTasksOver50: number;
@@ -42,6 +44,8 @@ interface Row {
   runs: Run[];
   p50Ms: number | null;
   p99Ms: number | null;
+  fromRequestP50Ms: number | null;
+  fromRequestP99Ms: number | null;
   longestTaskMs: number;
   longTasksOver50: number;
 }
@@ -144,9 +148,18 @@ async function probeResult(page: Page, what: string): Promise<Run> {
   // Tasks that began before the range was drawn count; one more second for a redraw it triggered.
   await page.waitForTimeout(1_000);
   const p = await page.evaluate(() => (window as unknown as { __probe: Probe }).__probe);
+  const firstRequest = await page.evaluate(
+    (from) =>
+      performance
+        .getEntriesByType('resource')
+        .filter((e) => e.name.includes('/history') && e.startTime >= from)
+        .reduce<number | null>((m, e) => (m === null ? e.startTime : Math.min(m, e.startTime)), null),
+    p.from,
+  );
   const tasks = p.longTasks.filter((t) => t.start >= p.from && t.start <= (p.drawnAt as number) + 1_000);
   return {
     drawnMs: (p.drawnAt as number) - p.from,
+    fromRequestMs: firstRequest === null ? null : (p.drawnAt as number) - firstRequest,
     samples: p.samples,
     longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0),
     longTasksOver50: tasks.filter((t) => t.duration > LONG_TASK_MS).length,
@@ -231,6 +244,7 @@ async function openFloor(server: RunningServer, range: RangeName): Promise<Run> 
 
 function row(engine: string, scenario: string, what: Row['what'], range: RangeName, runs: Run[]): Row {
   const times = runs.map((r) => r.drawnMs);
+  const fromRequest = runs.flatMap((r) => (r.fromRequestMs === null ? [] : [r.fromRequestMs]));
   return {
     engine,
     scenario,
@@ -239,6 +253,8 @@ function row(engine: string, scenario: string, what: Row['what'], range: RangeNa
     runs,
     p50Ms: quantile(times, 0.5),
     p99Ms: quantile(times, 0.99),
+    fromRequestP50Ms: quantile(fromRequest, 0.5),
+    fromRequestP99Ms: quantile(fromRequest, 0.99),
     longestTaskMs: Math.max(0, ...runs.map((r) => r.longestTaskMs)),
     longTasksOver50: runs.reduce((n, r) => n + r.longTasksOver50, 0),
   };
@@ -306,9 +322,11 @@ const verdicts = engines.map((e) => {
   const open24 = rows.find((r) => r.engine === e.engine && r.what === 'fleetwire' && r.range === '24h' && r.scenario.startsWith('new browser'));
   const p99 = open24?.p99Ms ?? null;
   const longest = Math.max(...rows.filter((r) => r.engine === e.engine && r.what === 'fleetwire').map((r) => r.longestTaskMs));
+  const judge = (v: number | null) => (v === null ? 'not measured' : v <= TARGET_24H_P99_MS ? `met: ${Math.round(v)} ms` : `missed: ${Math.round(v)} ms`);
   return {
     engine: e.engine,
-    painted24hP99: p99 === null ? 'not measured' : p99 <= TARGET_24H_P99_MS ? `met: ${Math.round(p99)} ms` : `missed: ${Math.round(p99)} ms`,
+    painted24hP99: judge(p99),
+    painted24hFromRequestP99: judge(open24?.fromRequestP99Ms ?? null),
     longestTask: longest <= LONG_TASK_MS ? `met: ${Math.round(longest)} ms` : `missed: ${Math.round(longest)} ms`,
   };
 });
@@ -321,19 +339,20 @@ One refrigerated truck with a week of telemetry at one sample every 5 s (${engin
 ingested through \`/api/ingest\`. *Drawn* is navigation start (or the click on "7 d") → the first
 frame in which \`<truck-page>\` holds the server's history of the range and its charts and track draw
 all of it (\`data-history-source="server"\`, \`data-history-drawn\` = \`data-history-samples\`), each
-run in a browser profile that never ran fleetwire. *Longest task* is the longest main-thread task
+run in a browser profile that never ran fleetwire (so the app itself loads too); *from 1st history
+request* starts at the window's first history request instead (resource timing). *Longest task* is the longest main-thread task
 (\`PerformanceObserver\` "longtask") from that start to a second after. The floor is a page on the
 same server and session that fetches the range as JSON pages of 10,000 and strokes one canvas
 polyline: what getting the data and drawing it costs on this machine in this run. ${RUNS} runs each,
 interleaved with the floor.
 
 ${table(
-  ['engine', 'scenario', 'range', 'drawn p50', 'drawn p99', 'longest task', 'tasks > 50 ms'],
-  rows.map((r) => [r.engine, r.what === 'floor' ? r.scenario : r.scenario, r.range === '24h' ? '24 h' : '7 d', ms(r.p50Ms), ms(r.p99Ms), ms(r.longestTaskMs), r.longTasksOver50]),
+  ['engine', 'scenario', 'range', 'drawn p50', 'drawn p99', 'from 1st history request p50', 'p99', 'longest task', 'tasks > 50 ms'],
+  rows.map((r) => [r.engine, r.scenario, r.range === '24h' ? '24 h' : '7 d', ms(r.p50Ms), ms(r.p99Ms), ms(r.fromRequestP50Ms), ms(r.fromRequestP99Ms), ms(r.longestTaskMs), r.longTasksOver50]),
 )}
 
 Targets: history drawn ≤ ${TARGET_24H_P99_MS} ms (p99) for 24 h in a new browser; no task over ${LONG_TASK_MS} ms while a range loads.
-${verdicts.map((v) => `- ${v.engine}: 24 h drawn p99 **${v.painted24hP99}**; longest task **${v.longestTask}**.`).join('\n')}
+${verdicts.map((v) => `- ${v.engine}: 24 h drawn p99 from navigation **${v.painted24hP99}**, from the first history request **${v.painted24hFromRequestP99}**; longest task **${v.longestTask}**.`).join('\n')}
 ${incomplete.length ? `\n**Incomplete runs** (a window drew fewer samples than the server holds): ${incomplete.join(', ')}.` : ''}`;
 await writeResult('history-window', { git: { commit, dirty }, loadBefore, truck: TRUCK, sampleEveryMs: SAMPLE_EVERY_MS, runsEach: RUNS, engines, rows, verdicts, incomplete }, markdown);
 process.exit(0);
