@@ -39,6 +39,8 @@ export interface AppOptions {
   database?: Database;
   /** Unsent bytes after which a stream client is cut (default MAX_BUFFERED_BYTES). */
   maxBufferedBytes?: number;
+  /** A catch-up the client does not read for this long is cut, ms (default REPLAY_STALL_MS). */
+  replayStallMs?: number;
   /** Process metrics (CPU, memory, event loop) on /metrics; the real server turns them on. */
   processMetrics?: boolean;
   alertSweepMs?: number;
@@ -206,6 +208,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     metrics,
     heartbeatMs: config.heartbeatMs,
     maxBufferedBytes: options.maxBufferedBytes,
+    replayStallMs: options.replayStallMs,
     onSlowClient: (client, bytes) =>
       app.log.warn({ tenant: client.tenant, bufferedBytes: bytes }, 'stream client too slow: disconnected (it resumes by id)'),
   });

@@ -10,6 +10,16 @@ export type UnpublishedEvent = { [K in BusEventType]: { type: K; data: StreamEve
 /** An event that went through the bus (it has an id). */
 export type BusEvent = Extract<StreamEvent, { type: BusEventType }>;
 
+/**
+ * Events per page of a replay (`Bus.replayPages`): what one resuming stream holds at a time. Small
+ * enough that thousands of stuck resumes stay cheap, large enough that a full retention (50,000)
+ * is 50 reads.
+ */
+export const REPLAY_PAGE = 1_000;
+
+/** One step of a paged replay: the next events after the previous page, or `'reset'` (always the last step). */
+export type ReplayPage = readonly BusEvent[] | 'reset';
+
 /** Receives a tenant's events in id order, one call per published batch. */
 export type BusListener = (events: readonly BusEvent[]) => void;
 
@@ -80,10 +90,14 @@ export interface Bus {
   /** Listens to every tenant; called before per-tenant listeners so projections are current first. */
   tap(listener: BusTapListener): () => void;
   /**
-   * Every retained event after `afterId`, oldest first; `'reset'` when that is impossible (another
-   * epoch, malformed, newer than anything published, or events after it were already dropped).
+   * The retained events after `afterId` (up to the newest one when the replay starts), oldest first,
+   * one page of at most REPLAY_PAGE events per step: a page is read only when the consumer asks for
+   * the next, so a replay holds one page however long the backlog. Yields `'reset'` (and ends) when
+   * the events after the id cannot all be given: at once (another epoch, malformed, newer than
+   * anything published, successors already dropped) or mid-way (history trimmed or lost while
+   * paging; the pages before it were whole and in order). Pages are never empty.
    */
-  replay(tenant: string, afterId: string): Promise<BusEvent[] | 'reset'>;
+  replayPages(tenant: string, afterId: string): AsyncIterable<ReplayPage>;
   /** Id of the tenant's newest event, or null when none was published. */
   lastId(tenant: string): Promise<string | null>;
   /** Stops the bus; publishing afterwards rejects. */

@@ -4,8 +4,8 @@ import type { Bus } from './bus';
 import { MemoryBus } from './memory';
 import { RedisBus, type BusLogger } from './redis';
 
-export type { Bus, BusEvent, BusHealth, BusListener, BusStats, BusTapListener, GuardedWrite, PublishOptions, UnpublishedEvent } from './bus';
-export { PublishConflictError } from './bus';
+export type { Bus, BusEvent, BusHealth, BusListener, BusStats, BusTapListener, GuardedWrite, PublishOptions, ReplayPage, UnpublishedEvent } from './bus';
+export { PublishConflictError, REPLAY_PAGE } from './bus';
 export { MemoryBus } from './memory';
 export { RedisBus } from './redis';
 

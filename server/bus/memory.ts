@@ -1,6 +1,6 @@
 /** The in-memory bus: one process, a ring buffer of recent events per tenant. */
 import { parseEventId } from '../../src/shared/events';
-import type { Bus, BusEvent, BusListener, BusTapListener, UnpublishedEvent } from './bus';
+import { REPLAY_PAGE, type Bus, type BusEvent, type BusListener, type BusTapListener, type ReplayPage, type UnpublishedEvent } from './bus';
 
 /** A fixed-capacity ring of one tenant's events; `seq` of the oldest kept is `next - size`. */
 class TenantRing {
@@ -32,9 +32,15 @@ class TenantRing {
 
   /** Events with seq > afterSeq, oldest first; caller checks afterSeq is within the retained range. */
   after(afterSeq: number): BusEvent[] {
+    return this.between(afterSeq, this.nextSeq - 1);
+  }
+
+  /** Events with afterSeq < seq <= throughSeq, oldest first; caller checks afterSeq + 1 is still retained. */
+  between(afterSeq: number, throughSeq: number): BusEvent[] {
     const skip = Math.max(0, afterSeq - this.oldestSeq + 1);
+    const end = Math.min(this.size, throughSeq - this.oldestSeq + 1);
     const out: BusEvent[] = [];
-    for (let i = skip; i < this.size; i++) {
+    for (let i = skip; i < end; i++) {
       const e = this.slots[(this.start + i) % this.capacity];
       if (e) out.push(e);
     }
@@ -48,6 +54,8 @@ export interface MemoryBusOptions {
   retention: number;
   /** Epoch ms; defaults to now. Tests pass one to simulate a restart. */
   epochMs?: number;
+  /** Events per page of `replayPages` (default REPLAY_PAGE; tests make it small). */
+  replayPage?: number;
 }
 
 /** The memory bus: ids `<epoch ms>-<seq>` with a per-tenant seq, history in a ring per tenant. */
@@ -57,12 +65,17 @@ export class MemoryBus implements Bus {
   private readonly rings = new Map<string, TenantRing>();
   private readonly taps = new Set<BusTapListener>();
   private closed = false;
+  private readonly replayPage: number;
 
   constructor(private readonly options: MemoryBusOptions) {
     if (!Number.isInteger(options.retention) || options.retention < 1) {
       throw new Error(`MemoryBus: retention must be a positive whole number, got ${options.retention}`);
     }
     this.epoch = String(options.epochMs ?? Date.now());
+    this.replayPage = options.replayPage ?? REPLAY_PAGE;
+    if (!Number.isInteger(this.replayPage) || this.replayPage < 1) {
+      throw new Error(`MemoryBus: replayPage must be a positive whole number, got ${options.replayPage}`);
+    }
   }
 
   private ring(tenant: string): TenantRing {
@@ -106,12 +119,40 @@ export class MemoryBus implements Bus {
     return () => this.taps.delete(listener);
   }
 
-  async replay(tenant: string, afterId: string): Promise<BusEvent[] | 'reset'> {
-    return this.replayNow(tenant, afterId);
+  /**
+   * Pages of the ring after `afterId`, up to the newest event when the first page is asked for (later
+   * ones reach the stream live). Each page is sliced when asked for; if the ring wrapped past the
+   * cursor meanwhile (a slow reader of a busy tenant), the replay ends with `'reset'`.
+   */
+  async *replayPages(tenant: string, afterId: string): AsyncGenerator<ReplayPage, void, undefined> {
+    const from = this.resumableSeq(tenant, afterId);
+    if (from === 'reset') {
+      yield 'reset';
+      return;
+    }
+    const ring = this.ring(tenant);
+    const through = ring.nextSeq - 1;
+    for (let after = from; after < through; ) {
+      // Events after the cursor must all still be here before the next page goes out: no hole.
+      if (after + 1 < ring.oldestSeq) {
+        yield 'reset';
+        return;
+      }
+      const next = Math.min(through, after + this.replayPage);
+      const page = ring.between(after, next);
+      after = next;
+      yield page;
+    }
   }
 
-  /** Synchronous replay (see `replay`). */
+  /** Every event after `afterId` at once, or `'reset'` (synchronous; tests of the ring use it, streams page). */
   replayNow(tenant: string, afterId: string): BusEvent[] | 'reset' {
+    const from = this.resumableSeq(tenant, afterId);
+    return from === 'reset' ? 'reset' : this.ring(tenant).after(from);
+  }
+
+  /** The seq after which a replay of `afterId` starts, or `'reset'` when its successors cannot all be given. */
+  private resumableSeq(tenant: string, afterId: string): number | 'reset' {
     const parsed = parseEventId(afterId);
     if (!parsed || String(parsed[0]) !== this.epoch) return 'reset';
     const afterSeq = parsed[1];
@@ -120,7 +161,7 @@ export class MemoryBus implements Bus {
     if (afterSeq > ring.nextSeq - 1) return 'reset';
     // Events oldestSeq..afterSeq+1 must all still be here; the one at afterSeq itself may be gone.
     if (afterSeq + 1 < ring.oldestSeq) return 'reset';
-    return ring.after(afterSeq);
+    return afterSeq;
   }
 
   async lastId(tenant: string): Promise<string | null> {

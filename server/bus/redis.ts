@@ -10,6 +10,7 @@ import { redisKeys, type RedisKeys } from '../redis/keys';
 import { defineScripts, type FleetwireScripts } from '../redis/scripts';
 import {
   PublishConflictError,
+  REPLAY_PAGE,
   type Bus,
   type BusEvent,
   type BusHealth,
@@ -17,6 +18,7 @@ import {
   type BusStats,
   type BusTapListener,
   type PublishOptions,
+  type ReplayPage,
   type UnpublishedEvent,
 } from './bus';
 
@@ -42,8 +44,6 @@ export const COMMAND_TIMEOUT_MS = 2_000;
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** Cap of the reconnect backoff, ms: streams resume within about a second of Redis coming back. */
 export const RECONNECT_MAX_DELAY_MS = 1_000;
-/** Entries per XRANGE page of a replay: bounded replies, few round trips (50,000 retained → 10). */
-export const REPLAY_PAGE = 5_000;
 /** How long a claim (see `claim`) holds, ms: longer than any instance takes to hear of a change. */
 const CLAIM_TTL_MS = 60_000;
 /** Delay before the read loop starts over after an unexpected failure, ms. */
@@ -68,6 +68,8 @@ export interface RedisBusOptions {
   log?: BusLogger;
   /** XREAD BLOCK in ms (tests shorten it). */
   blockMs?: number;
+  /** Entries per XRANGE page of a replay (default REPLAY_PAGE; tests make it small). */
+  replayPage?: number;
 }
 
 /** Redis did not take the write or the read: 503 with a message an operator can act on. */
@@ -174,6 +176,7 @@ export class RedisBus implements Bus {
   private readonly scripts: FleetwireScripts;
   private readonly log: BusLogger | undefined;
   private readonly blockMs: number;
+  private readonly replayPage: number;
   private _epoch = '';
   private readonly listeners = new Map<string, Set<BusListener>>();
   private readonly taps = new Set<BusTapListener>();
@@ -193,6 +196,10 @@ export class RedisBus implements Bus {
     this.keys = redisKeys(options.prefix);
     this.log = options.log;
     this.blockMs = options.blockMs ?? READ_BLOCK_MS;
+    this.replayPage = options.replayPage ?? REPLAY_PAGE;
+    if (!Number.isInteger(this.replayPage) || this.replayPage < 1) {
+      throw new Error(`RedisBus: replayPage must be a positive whole number, got ${options.replayPage}`);
+    }
     this.redis = new Redis(
       options.url,
       connectionOptions({ enableOfflineQueue: false, commandTimeout: COMMAND_TIMEOUT_MS, connectionName: 'fleetwire:commands' }),
@@ -350,27 +357,50 @@ export class RedisBus implements Bus {
     return () => this.taps.delete(listener);
   }
 
-  async replay(tenant: string, afterId: string): Promise<BusEvent[] | 'reset'> {
-    if (!parseEventId(afterId)) return 'reset';
-    try {
-      const before = await this.streamInfo(tenant);
-      const verdict = this.resumable(afterId, before);
-      if (verdict !== 'ok') return 'reset';
-      const out: BusEvent[] = [];
-      let from = afterId;
-      for (;;) {
-        const page = (await this.redis.xrange(this.keys.stream(tenant), `(${from}`, '+', 'COUNT', REPLAY_PAGE)) as StreamEntry[];
-        for (const entry of page) {
-          const event = this.toEvent(entry);
-          if (event) out.push(event);
-        }
-        if (page.length < REPLAY_PAGE) break;
-        from = (page[page.length - 1] as StreamEntry)[0];
+  /**
+   * XRANGE pages after `afterId`, up to the newest entry when the replay starts (later ones reach the
+   * stream live), one page per step. Each page is checked after it is read and before it is handed
+   * out: same epoch, and its cursor (the last id already handed out) still within the retained
+   * history. Trimming only ever drops the oldest entries, so a cursor still retained after the read
+   * means the page started right after it; otherwise the replay ends with `'reset'`, never a hole.
+   */
+  async *replayPages(tenant: string, afterId: string): AsyncGenerator<ReplayPage, void, undefined> {
+    if (!parseEventId(afterId)) {
+      yield 'reset';
+      return;
+    }
+    const start = await this.replayRead(() => this.streamInfo(tenant));
+    if (this.resumable(afterId, start) !== 'ok') {
+      yield 'reset';
+      return;
+    }
+    const through = start.lastGeneratedId;
+    let cursor = afterId;
+    while (through !== null && compareEventIds(cursor, through) < 0) {
+      const entries = await this.replayRead(
+        async () => (await this.redis.xrange(this.keys.stream(tenant), `(${cursor}`, through, 'COUNT', this.replayPage)) as StreamEntry[],
+      );
+      const info = await this.replayRead(() => this.streamInfo(tenant));
+      if (info.epoch !== start.epoch || this.resumable(cursor, info) !== 'ok') {
+        yield 'reset';
+        return;
       }
-      // Trimming or a flush while paging would leave a hole: the bounds must still hold afterwards.
-      const after = await this.streamInfo(tenant);
-      if (after.epoch !== before.epoch || this.resumable(afterId, after) !== 'ok') return 'reset';
-      return out;
+      // Nothing left up to `through` (only possible if entries were deleted by hand).
+      if (entries.length === 0) return;
+      cursor = (entries[entries.length - 1] as StreamEntry)[0];
+      const page: BusEvent[] = [];
+      for (const entry of entries) {
+        const event = this.toEvent(entry);
+        if (event) page.push(event);
+      }
+      if (page.length > 0) yield page;
+    }
+  }
+
+  /** A read of a replay; a Redis failure becomes a 503-shaped error (the stream closes and the client retries). */
+  private async replayRead<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
     } catch (err) {
       throw new RedisUnavailableError(this.options.url, err, 'the stream cannot resume now');
     }

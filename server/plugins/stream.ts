@@ -69,8 +69,21 @@ export default async function streamPlugin(app: FastifyInstance, options: Stream
       if (resumeFrom === null) return;
 
       try {
-        const replayed = await bus.replay(op.tenant, resumeFrom);
-        if (replayed === 'reset') {
+        // Page by page: the next page is read only once this one is written and drained (or the
+        // client cut for not reading it), so a resume holds one page whatever the backlog.
+        let sentThrough = resumeFrom;
+        let reset = false;
+        for await (const page of bus.replayPages(op.tenant, resumeFrom)) {
+          if (page === 'reset') {
+            reset = true;
+            break;
+          }
+          if (!(await broadcaster.replay(client, page))) return;
+          sentThrough = (page[page.length - 1] as { id: string }).id;
+        }
+        if (reset) {
+          // The id cannot be resumed, or the history broke mid-way: the snapshot replaces whatever
+          // the client has, pages already sent included.
           metrics.streamResets.inc({ tenant: op.tenant });
           const snapshot = await state.snapshot(op.tenant, bus.epoch);
           // `<epoch>-0` means "before the first event": resuming after it replays everything.
@@ -78,8 +91,7 @@ export default async function streamPlugin(app: FastifyInstance, options: Stream
           broadcaster.write(client, resetFrame(snapshot, id));
           broadcaster.goLive(client, snapshot.lastEventId);
         } else {
-          if (!(await broadcaster.replay(client, replayed))) return;
-          broadcaster.goLive(client, replayed.length > 0 ? (replayed[replayed.length - 1] as { id: string }).id : resumeFrom);
+          broadcaster.goLive(client, sentThrough);
         }
       } catch (err) {
         request.log.error({ err }, 'stream resume failed; closing the stream so the client retries');

@@ -28,7 +28,7 @@ export const MAX_BUFFERED_BYTES = 1024 * 1024;
 export const MAX_PENDING_EVENTS = 20_000;
 /** Replayed events per write: large enough to be cheap, small enough to respect backpressure. */
 const REPLAY_CHUNK_EVENTS = 500;
-/** A client that reads nothing of its catch-up for this long is cut: it holds the replay's memory. */
+/** A client that reads nothing of its catch-up for this long is cut: it holds a replay page and a connection. */
 export const REPLAY_STALL_MS = 30_000;
 /** How often streams are checked against their session's end, ms. */
 const EXPIRY_CHECK_MS = 1_000;
@@ -159,7 +159,11 @@ export class Broadcaster {
     return client;
   }
 
-  /** Writes replayed events honouring backpressure; resolves false if the client went away. */
+  /**
+   * Writes replayed events (one page of a replay) honouring backpressure: resolves once the socket
+   * took them (drained), so the caller reads the next page only then; false if the client went away
+   * or was cut (nothing read for `replayStallMs`).
+   */
   async replay(client: StreamClient, events: readonly BusEvent[]): Promise<boolean> {
     const stream = client as Stream;
     for (let i = 0; i < events.length && !stream.closed; i += REPLAY_CHUNK_EVENTS) {
