@@ -221,6 +221,7 @@ export class TruckPage extends LitElement {
       stored = await this._fleet.storedHistory(truckId, { since }, { signal });
       if (!current()) return;
       this._samples = this._inRange(mergeOrdered(stored, this._samples));
+      if (stored.length) this._redrawDue = true;
     } catch (err) {
       if (!current()) return;
       // The server's history below does not need what is stored.
@@ -232,6 +233,8 @@ export class TruckPage extends LitElement {
       // The server's rows first: they are the record where both hold a time.
       this._samples = this._inRange(mergeOrdered(server, this._samples));
       this._source = 'server';
+      // A loaded range is drawn at once; the once-a-second pace is for live samples.
+      this._redrawDue = true;
     } catch (err) {
       if (!current()) return;
       this._source = this._samples.length ? 'stored' : 'failed';
