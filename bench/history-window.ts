@@ -188,30 +188,32 @@ async function probeResult(page: Page, what: string, expected: number): Promise<
   };
 }
 
-/** A new browser opens the truck window on a range: navigation start → the frame that draws it. */
-async function openWindow(server: RunningServer, range: RangeName): Promise<Run> {
+/** A browser that never ran fleetwire, logged in, with the probe in every page; `work` gets its first page. */
+async function inNewBrowser<T>(server: RunningServer, work: (page: Page) => Promise<T>): Promise<T> {
   const profile = await launchProfile();
   try {
     await profile.context.addInitScript({ content: PROBE_JS });
     await logIn(profile.context, server.url, 'ana');
     const page = await profile.context.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
-    const expected = expectedAt(Date.now(), range);
-    await page.goto(`${server.url}/trucks/${TRUCK}${range === '24h' ? '' : `?range=${range}`}`);
-    return await probeResult(page, `open on ${range}`, expected);
+    return await work(page);
   } finally {
     await profile.close();
   }
 }
 
+/** A new browser opens the truck window on a range: navigation start → the frame that draws it. */
+function openWindow(server: RunningServer, range: RangeName): Promise<Run> {
+  return inNewBrowser(server, async (page) => {
+    const expected = expectedAt(Date.now(), range);
+    await page.goto(`${server.url}/trucks/${TRUCK}${range === '24h' ? '' : `?range=${range}`}`);
+    return probeResult(page, `open on ${range}`, expected);
+  });
+}
+
 /** An open window (24 h drawn) switched to 7 days: the click → the frame that draws the week. */
-async function switchToWeek(server: RunningServer): Promise<Run> {
-  const profile = await launchProfile();
-  try {
-    await profile.context.addInitScript({ content: PROBE_JS });
-    await logIn(profile.context, server.url, 'ana');
-    const page = await profile.context.newPage();
-    await page.setViewportSize({ width: 1280, height: 900 });
+function switchToWeek(server: RunningServer): Promise<Run> {
+  return inNewBrowser(server, async (page) => {
     await page.goto(`${server.url}/trucks/${TRUCK}`);
     await probeResult(page, 'open on 24h', expectedAt(Date.now(), '24h'));
     await page.evaluate(() => {
@@ -222,10 +224,8 @@ async function switchToWeek(server: RunningServer): Promise<Run> {
     });
     const expected = expectedAt(Date.now(), '7d');
     await page.getByRole('radio', { name: '7 d' }).check();
-    return await probeResult(page, 'switch to 7d', expected);
-  } finally {
-    await profile.close();
-  }
+    return probeResult(page, 'switch to 7d', expected);
+  });
 }
 
 /** The floor, on the same origin and session: fetch the range in pages of 10,000, draw one polyline. */

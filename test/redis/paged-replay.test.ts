@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisBus, type ReplayPage } from '../../server/bus';
 import type { Config } from '../../server/config';
 import type { FleetSnapshot } from '../../src/shared/fleet';
-import { SseReader, inject, listen, loginCookie, makeApp, sample } from '../server/helpers';
+import { acmeTruck, inject, listen, loginCookie, makeApp, sample, SseReader, waitUntil } from '../server/helpers';
 import { SHARED_REDIS_URL, deletePrefix, requireRedis, uniquePrefix } from '../support/redis';
 
 const available = await requireRedis('test/redis/paged-replay.test.ts');
@@ -42,7 +42,7 @@ afterAll(async () => {
   await deletePrefix(prefix);
 });
 
-const truck = (k: number) => `acme-${String((k % 20) + 1).padStart(2, '0')}`;
+const truck = acmeTruck;
 
 async function publish(app: FastifyInstance, count: number, label: string, pad = ''): Promise<string[]> {
   const res = await inject(
@@ -99,13 +99,7 @@ function betweenPages(bus: RedisBus, between: (pagesTaken: number) => Promise<vo
     })();
 }
 
-async function eventually(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const eventually = (check: () => boolean, what: string, timeoutMs = 15_000) => waitUntil(check, what, timeoutMs);
 
 describe.skipIf(!available)('paged resume of a stream (Redis bus)', () => {
   it('delivers every event once and in order across many XRANGE pages while another instance publishes during the catch-up', async () => {

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { MemoryBus } from '../../server/bus';
 import type { StreamClient } from '../../server/stream/broadcaster';
 import type { Telemetry } from '../../src/shared/fleet';
-import { inject, listen, loginCookie, makeApp, sample } from './helpers';
+import { inject, listen, loginCookie, makeApp, sample, waitUntil } from './helpers';
 
 /** Hundreds of streams of one session stand for hundreds of browsers here (the per-session cap is tested in limits.test.ts). */
 const MANY_STREAMS = { streamsPerSession: 1_000 };
@@ -112,13 +112,7 @@ class RawStream {
   }
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (check: () => boolean, what: string, timeoutMs = 15_000) => waitUntil(check, what, timeoutMs);
 
 async function ingestIds(a: FastifyInstance, items: Telemetry[], key = 'demo-acme'): Promise<string[]> {
   const res = await inject(a, items, key);

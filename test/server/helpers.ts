@@ -202,3 +202,15 @@ export class SseReader {
     this.req?.destroy();
   }
 }
+
+/** Polls a synchronous check every 20 ms until it holds; rejects after `timeoutMs`, naming what it waited for. */
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** One of the first 20 demo trucks of acme, by any counter. */
+export const acmeTruck = (k: number) => `acme-${String((k % 20) + 1).padStart(2, '0')}`;

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryBus, type Bus, type BusEvent, type ReplayPage } from '../../server/bus';
 import { eventFrame } from '../../server/stream/sse';
 import type { FleetSnapshot } from '../../src/shared/fleet';
-import { SseReader, inject, listen, loginCookie, makeApp, sample } from './helpers';
+import { acmeTruck, inject, listen, loginCookie, makeApp, sample, SseReader, waitUntil } from './helpers';
 
 let app: FastifyInstance | null = null;
 const sockets: net.Socket[] = [];
@@ -71,15 +71,9 @@ async function pausedReader(url: string, cookie: string, lastEventId: string): P
   return socket;
 }
 
-async function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const eventually = (check: () => boolean, what: string, timeoutMs = 10_000) => waitUntil(check, what, timeoutMs);
 
-const truck = (k: number) => `acme-${String((k % 20) + 1).padStart(2, '0')}`;
+const truck = acmeTruck;
 
 async function publish(a: FastifyInstance, count: number, label: string, pad = ''): Promise<string[]> {
   const res = await inject(

@@ -6,7 +6,7 @@ import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_PENDING_EVENTS } from '../../server/stream/broadcaster';
-import { SseReader, inject, listen, loginCookie, makeApp, sample } from './helpers';
+import { acmeTruck, inject, listen, loginCookie, makeApp, sample, SseReader, waitUntil } from './helpers';
 
 /** Hundreds of streams of one session stand for hundreds of browsers here (the per-session cap is tested in limits.test.ts). */
 const MANY_STREAMS = { streamsPerSession: 1_000 };
@@ -46,15 +46,9 @@ function trackStreams(a: FastifyInstance): Set<ServerResponse> {
   return open;
 }
 
-async function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const eventually = (check: () => boolean, what: string, timeoutMs = 10_000) => waitUntil(check, what, timeoutMs);
 
-const truck = (k: number) => `acme-${String((k % 20) + 1).padStart(2, '0')}`;
+const truck = acmeTruck;
 
 describe('readers that stop reading', () => {
   it('cuts 20 paused readers at their bound while 2 reading ones get every event, holding at most the bound per client', async () => {
