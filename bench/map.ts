@@ -192,6 +192,8 @@ async function run(n: number): Promise<Row[]> {
       const page = await openPage(profile, `${server.url}/`);
       await page.locator(`fleet-map[data-trucks="${n}"][data-mode="webgl"][data-basemap]`).waitFor({ timeout: 60_000 });
       await page.locator('fleet-map').scrollIntoViewIfNeeded();
+      // tsx compiles this file with esbuild's keepNames, whose __name helper does not exist in the page.
+      await page.evaluate('globalThis.__name ??= (fn) => fn');
       await page.waitForFunction(
         (ids) => {
           const find = (root: Document | ShadowRoot): Element | null => {

@@ -223,7 +223,9 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
       try {
         gone = await options.revocations.isRevoked(op.sid);
       } catch (err) {
-        throw new HttpError(503, 'session_check_unavailable', `Sessions cannot be checked right now (${(err as Error).message}); try again in a few seconds.`, {
+        // The detail (where Redis is, how it failed) is for the log, not for whoever holds a cookie.
+        request.log.error({ err }, 'session revocation check failed');
+        throw new HttpError(503, 'session_check_unavailable', 'Sessions cannot be checked right now; try again in a few seconds.', {
           'retry-after': '2',
         });
       }

@@ -42,6 +42,8 @@ const LOG_ROWS = 40;
  * trend, and spares a window beside many others the work of redrawing them on every event.
  */
 const HISTORY_REDRAW_MS = 1000;
+/** How often the count of history samples loaded so far is repainted, ms. */
+const PROGRESS_MS = 250;
 /** The range a truck window opens on: the contract's default, the last 24 hours. */
 const DEFAULT_RANGE: HistoryRange = '24h';
 /** The ranges offered, in words an operator reads at a glance. */
@@ -68,7 +70,6 @@ export class TruckPage extends LitElement {
     _samples: { state: true },
     _range: { state: true },
     _source: { state: true },
-    _loaded: { state: true },
     _historyError: { state: true },
     _extrasLoaded: { state: true },
   };
@@ -79,8 +80,9 @@ export class TruckPage extends LitElement {
   declare _samples: readonly Telemetry[];
   declare _range: HistoryRange;
   declare _source: HistorySource;
-  /** Samples of the server's history received so far, while it loads. */
-  declare _loaded: number;
+  /** Samples of the server's history received so far, while it loads (shown at most every PROGRESS_MS). */
+  private _loaded = 0;
+  private _progressTimer: ReturnType<typeof setTimeout> | null = null;
   declare _historyError: string | null;
   declare _extrasLoaded: boolean;
   private readonly _fleet = new FleetController(this);
@@ -107,7 +109,6 @@ export class TruckPage extends LitElement {
     this._samples = [];
     this._range = rangeFromUrl();
     this._source = 'none';
-    this._loaded = 0;
     this._historyError = null;
     this._extrasLoaded = false;
   }
@@ -128,6 +129,8 @@ export class TruckPage extends LitElement {
     this._historyFor = null;
     if (this._redrawTimer !== null) clearTimeout(this._redrawTimer);
     this._redrawTimer = null;
+    if (this._progressTimer !== null) clearTimeout(this._progressTimer);
+    this._progressTimer = null;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -221,25 +224,43 @@ export class TruckPage extends LitElement {
       stored = await this._fleet.storedHistory(truckId, { since }, { signal });
       if (!current()) return;
       this._samples = this._inRange(mergeOrdered(stored, this._samples));
-      if (stored.length) this._redrawDue = true;
+      if (stored.length) this._drawSoon();
     } catch (err) {
       if (!current()) return;
       // The server's history below does not need what is stored.
       console.error('fleetwire: could not read the stored history of', truckId, err);
     }
     try {
-      const server = await this._fleet.serverHistory(truckId, { since, until }, { signal, stored, onProgress: (n) => (this._loaded = n) });
+      const server = await this._fleet.serverHistory(truckId, { since, until }, { signal, stored, onProgress: (n) => this._onProgress(n) });
       if (!current()) return;
       // The server's rows first: they are the record where both hold a time.
       this._samples = this._inRange(mergeOrdered(server, this._samples));
       this._source = 'server';
-      // A loaded range is drawn at once; the once-a-second pace is for live samples.
-      this._redrawDue = true;
+      this._drawSoon();
     } catch (err) {
       if (!current()) return;
       this._source = this._samples.length ? 'stored' : 'failed';
       this._historyError = (err as Error).message;
     }
+  }
+
+  /** A loaded range is drawn in the next task, not up to a second later: the once-a-second pace is for live samples. */
+  private _drawSoon(): void {
+    if (this._redrawTimer !== null) clearTimeout(this._redrawTimer);
+    this._redrawTimer = null;
+    this._drawnAt = 0;
+  }
+
+  /**
+   * Counts what arrived, and repaints the count at most every PROGRESS_MS: a week comes in 56 pages,
+   * and repainting the whole page for each would cost more than reading them.
+   */
+  private _onProgress(loaded: number): void {
+    this._loaded = loaded;
+    this._progressTimer ??= setTimeout(() => {
+      this._progressTimer = null;
+      this.requestUpdate();
+    }, PROGRESS_MS);
   }
 
   /** The part of a series inside the shown range (its start moves on with the clock). */
