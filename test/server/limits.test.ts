@@ -4,9 +4,13 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { MemoryBus } from '../../server/bus';
+import type { BusEvent, UnpublishedEvent } from '../../server/bus';
+import { loadConfig } from '../../server/config';
 import { Slots } from '../../server/limits';
 import { INGEST_RATE_WINDOW_S } from '../../server/plugins/ingest';
-import { SseReader, inject, listen, loginCookie, makeApp, sample } from './helpers';
+import { SseReader, inject, listen, loginCookie, makeApp, sample, waitUntil } from './helpers';
 
 let app: FastifyInstance | null = null;
 afterEach(async () => {
@@ -157,6 +161,127 @@ describe('device keys', () => {
     // The same key over /api/ingest shares the count.
     const json = await app.inject({ method: 'POST', url: '/api/ingest', headers: { authorization: `Bearer ${key}` }, payload: sample('acme-04') });
     expectRateLimited(json, 'the same key on /api/ingest');
+  });
+});
+
+/** A memory bus whose publishes wait until the test opens the gate: what a slow bus looks like to ingest. */
+class GatedBus extends MemoryBus {
+  private open: () => void = () => undefined;
+  private gate: Promise<void> = new Promise((resolve) => (this.open = resolve));
+  publishes = 0;
+
+  override async publish(tenant: string, events: readonly UnpublishedEvent[]): Promise<BusEvent[]> {
+    this.publishes++;
+    await this.gate;
+    return super.publish(tenant, events);
+  }
+
+  release(): void {
+    this.open();
+  }
+}
+
+describe('the publish queue', () => {
+  it('answers 503 once a tenant’s waiting telemetry would pass FLEETWIRE_INGEST_QUEUE, stores nothing of it, and takes it again once the queue drains', async () => {
+    const bus = new GatedBus({ retention: 10_000 });
+    app = await makeApp({ ingestQueue: 1_000 }, { bus });
+    const a = app;
+    const batch = (n: number) => Array.from({ length: n }, () => sample('acme-01'));
+    // The first request is being published (held at the gate); 1,000 more wait behind it.
+    const publishing = inject(a, batch(10));
+    await waitUntil(() => bus.publishes === 1, 'the first publish to start');
+    const waiting = inject(a, batch(1_000));
+    await new Promise((r) => setImmediate(r));
+    const refused = await inject(a, batch(1));
+    expect(refused.statusCode, refused.body).toBe(503);
+    expect(refused.json()).toMatchObject({ error: 'ingest_backlog', message: expect.stringMatching(/nothing was stored/) });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // Another tenant has its own queue.
+    const other = inject(a, sample('globex-01'), 'demo-globex');
+    bus.release();
+    expect((await publishing).statusCode).toBe(200);
+    expect((await waiting).statusCode).toBe(200);
+    expect((await other).statusCode).toBe(200);
+    // Published: 10 + 1,000 acme samples and globex's one, not the refused one.
+    const cookie = await loginCookie(a);
+    const fleet = (await a.inject({ url: '/api/fleet', headers: { cookie } })).json() as { lastEventId: string };
+    expect(Number(fleet.lastEventId.split('-')[1])).toBe(1_010);
+    expect((await inject(a, batch(1))).statusCode).toBe(200);
+  });
+});
+
+describe('connections', () => {
+  it('refuses connections past FLEETWIRE_MAX_CONNECTIONS while the open ones keep working', async () => {
+    app = await makeApp({ maxConnections: 10 });
+    const url = await listen(app);
+    const { port } = new URL(url);
+    const sockets: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 10; i++) {
+        const socket = net.connect(Number(port), '127.0.0.1');
+        sockets.push(socket);
+        await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('error', reject));
+      }
+      // The eleventh is closed by the server at once, before any answer.
+      const extra = net.connect(Number(port), '127.0.0.1');
+      sockets.push(extra);
+      const answer = await new Promise<string>((resolve) => {
+        let got = '';
+        extra.on('data', (d: Buffer) => (got += d.toString('utf8')));
+        extra.on('close', () => resolve(got));
+        extra.on('error', () => undefined);
+        extra.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      });
+      expect(answer).toBe('');
+      // One that was let in is served.
+      const served = await new Promise<string>((resolve) => {
+        const s = sockets[0]!;
+        let got = '';
+        s.on('data', (d: Buffer) => {
+          got += d.toString('utf8');
+          if (got.includes('\r\n\r\n')) resolve(got);
+        });
+        s.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      });
+      expect(served).toMatch(/^HTTP\/1\.1 200/);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
+  });
+
+  it('gives the HTTP server the request timeout of FLEETWIRE_REQUEST_TIMEOUT_S', async () => {
+    app = await makeApp({ requestTimeoutMs: 7_000 });
+    expect(app.server.requestTimeout).toBe(7_000);
+  });
+});
+
+describe('FLEETWIRE_TRUST_PROXY', () => {
+  const octet = fc.integer({ min: 0, max: 255 });
+  const ipv4 = fc.tuple(octet, octet, octet, octet).map((o) => o.join('.'));
+
+  it('takes any list of IPv4/IPv6 addresses and CIDRs, and refuses anything else naming the variable', () => {
+    const entry = fc.oneof(
+      ipv4,
+      fc.tuple(ipv4, fc.integer({ min: 0, max: 32 })).map(([a, b]) => `${a}/${b}`),
+      fc.ipV6(),
+      fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })).map(([a, b]) => `${a}/${b}`),
+    );
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 4 }), (list) => {
+        const value = list.join(', ');
+        expect(loadConfig({ FLEETWIRE_TRUST_PROXY: value }).trustProxy).toBe(value);
+      }),
+    );
+    const bad = fc.oneof(
+      fc.tuple(ipv4, fc.integer({ min: 33, max: 999 })).map(([a, b]) => `${a}/${b}`),
+      fc.stringMatching(/^[a-z][a-z0-9.-]{0,20}$/).filter((v) => !['false'].includes(v)),
+      fc.tuple(ipv4, fc.stringMatching(/^[a-z]{1,8}$/)).map(([a, b]) => `${a}, ${b}`),
+    );
+    fc.assert(
+      fc.property(bad, (value) => {
+        expect(() => loadConfig({ FLEETWIRE_TRUST_PROXY: value })).toThrow('FLEETWIRE_TRUST_PROXY');
+      }),
+    );
   });
 });
 
