@@ -37,6 +37,9 @@ export default async function staticPlugin(app: FastifyInstance, options: Static
       index: false,
       wildcard: true,
       cacheControl: false,
+      // The build writes a brotli and a gzip copy of every text file (scripts/build-sw.mjs): sent as
+      // they are to a browser that accepts them, with Vary: Accept-Encoding.
+      preCompressed: true,
       // Source maps are not shipped (the build writes them outside the root); one left here by an
       // older build or by hand is not served either: it would hand out the app's source.
       allowedPath: (pathName) => !pathName.toLowerCase().endsWith('.map'),

@@ -14,6 +14,14 @@ import type { Operator } from './auth';
  * slow enough that a fleet of browsers does not hammer a server that is coming back.
  */
 export const RETRY_MS = 3_000;
+/** Headers of a stream (and of HEAD on it). */
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  // no-transform: proxies must not compress or buffer a stream.
+  'cache-control': 'no-store, no-transform',
+  'x-accel-buffering': 'no',
+} as const;
+
 /** Retry-After of a stream refused for the per-session cap: a closing window frees its slot within seconds. */
 const STREAM_RETRY_AFTER_MS = 10_000;
 
@@ -39,6 +47,10 @@ export default async function streamPlugin(app: FastifyInstance, options: Stream
     '/api/stream',
     { onRequest: app.authenticate, schema: { querystring: StreamQuery } },
     async function stream(request: FastifyRequest, reply: FastifyReply) {
+      if (request.method === 'HEAD') {
+        // HEAD answers like GET without a body: the stream's headers, and no stream.
+        return reply.code(200).headers(STREAM_HEADERS).send();
+      }
       const op = request.operator as Operator;
       const { lastEventId: queryId } = request.query as Static<typeof StreamQuery>;
       // The header wins: EventSource sends it on its own reconnects with the newest id, while the
@@ -57,11 +69,9 @@ export default async function streamPlugin(app: FastifyInstance, options: Stream
       const res = reply.raw;
       res.writeHead(200, {
         ...(reply.getHeaders() as Record<string, string>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        // no-transform: proxies must not compress or buffer a stream.
-        'cache-control': 'no-store, no-transform',
-        'x-accel-buffering': 'no',
-        connection: 'keep-alive',
+        ...STREAM_HEADERS,
+        // HTTP/1.0 has no chunked encoding: its stream ends with the connection, which must not be kept.
+        connection: request.raw.httpVersion === '1.0' ? 'close' : 'keep-alive',
       });
       request.raw.socket.setNoDelay(true);
       res.write(retryFrame(RETRY_MS));
