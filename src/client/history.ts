@@ -21,8 +21,11 @@ export const STORED_PAGE_SAMPLES = 5_000;
  * pages each waiting for the one before.
  */
 export const HISTORY_WINDOW_MS = 3 * 3_600_000;
-/** Windows asked for at once: the stream holds one of the browser's ~6 connections to the server. */
-export const HISTORY_CONCURRENCY = 3;
+/**
+ * Windows asked for at once: 24 hours (8 windows) come in two rounds. The hub's stream holds one of
+ * the browser's ~6 connections to the server, and one stays free for the page's other requests.
+ */
+export const HISTORY_CONCURRENCY = 4;
 
 /** One page: at most `limit` samples with `since <= ts < until`, oldest first. */
 export type HistoryPager = (range: { since: number; until: number; limit: number }, signal?: AbortSignal) => Promise<Telemetry[]>;
