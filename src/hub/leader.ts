@@ -7,8 +7,11 @@ import { leaderNames, type ChannelEnvelope, type TabToHub } from '../shared/prot
 import { browserHubEnvironment } from './browser-env';
 import { FleetHub, type TabLink } from './hub';
 
-/** Runs the hub in this tab until the returned function is called (or the tab goes away). */
-export function runLeaderHub(version: string): () => void {
+/**
+ * Runs the hub in this tab until the returned function is called (or the tab goes away); the
+ * promise it returns settles once the stream is closed and what the hub received is stored.
+ */
+export function runLeaderHub(version: string): () => Promise<void> {
   const channel = new BroadcastChannel(leaderNames(version).channel);
   const post = (envelope: ChannelEnvelope) => channel.postMessage(envelope);
   const links = new Map<TabLink, string>();
@@ -43,6 +46,6 @@ export function runLeaderHub(version: string): () => void {
   return () => {
     removeEventListener('online', onOnline);
     channel.close();
-    void hub.shutdown();
+    return hub.shutdown();
   };
 }
