@@ -105,7 +105,7 @@ const verdict =
       ? `met: ${Math.round(pg24.p99Ms)} ms`
       : `missed: ${Math.round(pg24.p99Ms)} ms`;
 const commit = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
-const dirty = spawnSync('git', ['status', '--porcelain'], { encoding: 'utf8' }).stdout.trim() !== '';
+const dirty = spawnSync('git', ['status', '--porcelain', '--', '.', ':!bench/results'], { encoding: 'utf8' }).stdout.trim() !== '';
 const markdown = `## History queries
 
 Commit \`${commit.slice(0, 12)}\`${dirty ? ' (with uncommitted changes)' : ''}, load average ${loadBefore.toFixed(1)} on ${os.cpus().length} cores before the run. One truck with 7 days of telemetry at one sample every 5 s

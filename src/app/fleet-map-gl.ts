@@ -51,6 +51,12 @@ const STYLE_TIMEOUT_MS = 8_000;
 const FIT_MAX_ZOOM = 7;
 /** Pixels kept free around the trucks when fitting. */
 const FIT_PADDING_PX = 36;
+/**
+ * Least time between two updates of the trucks on the map, ms. Trucks report every few seconds;
+ * four updates a second keep every marker current, where one per frame kept two cores busy with a
+ * hundred trucks reporting (each update re-indexes the whole fleet).
+ */
+const MAP_UPDATE_MS = 250;
 /** Screen pixels within which clustered trucks are gathered (100+ trucks). */
 const CLUSTER_RADIUS_PX = 44;
 /** Above this zoom every truck is drawn on its own. */
@@ -148,6 +154,10 @@ export class GlFleetMap {
   private _trucks: readonly MapTruck[] = [];
   private _byId = new Map<string, MapTruck>();
   private _frame: number | null = null;
+  /** Waits out MAP_UPDATE_MS since the last update before the next is drawn. */
+  private _wait: ReturnType<typeof setTimeout> | null = null;
+  /** When the trucks were last handed to the map (performance.now()). */
+  private _flushedAt = -Infinity;
   private _clustered = false;
   private _basemap: 'outlines' | 'style';
   private _styleTimer: ReturnType<typeof setTimeout> | null = null;
@@ -217,7 +227,18 @@ export class GlFleetMap {
   /** The trucks to show; the map is repainted in the next animation frame, once for however many calls. */
   setTrucks(trucks: readonly MapTruck[]): void {
     this._trucks = trucks;
-    if (this._frame === null) this._frame = requestAnimationFrame(() => this._flush());
+    if (this._frame !== null || this._wait !== null) return;
+    // Each update re-indexes every truck in MapLibre's worker and redraws the map: at most a few a
+    // second, with the newest positions, instead of one per frame while a fleet reports.
+    const wait = this._flushedAt + MAP_UPDATE_MS - performance.now();
+    if (wait <= 0) {
+      this._frame = requestAnimationFrame(() => this._flush());
+      return;
+    }
+    this._wait = setTimeout(() => {
+      this._wait = null;
+      this._frame = requestAnimationFrame(() => this._flush());
+    }, wait);
   }
 
   /** Fits the map to every truck (the "Show all trucks" button). */
@@ -278,6 +299,7 @@ export class GlFleetMap {
   /** Removes the map and everything it holds (WebGL context, worker). */
   destroy(): void {
     if (this._frame !== null) cancelAnimationFrame(this._frame);
+    if (this._wait !== null) clearTimeout(this._wait);
     if (this._styleTimer !== null) clearTimeout(this._styleTimer);
     this._popup?.remove();
     for (const m of this._clusterLabels.values()) m.remove();
@@ -290,6 +312,7 @@ export class GlFleetMap {
 
   private _flush(): void {
     this._frame = null;
+    this._flushedAt = performance.now();
     this._byId = new Map(this._trucks.map((t) => [t.id, t]));
     const source = this._map.getSource<GeoJSONSource>(SOURCE);
     if (!source) return; // The style is still loading: _onStyleLoad adds the source with the latest trucks.
