@@ -203,7 +203,8 @@ describe('/admin', () => {
       const res = await fetch(`/api/trucks/acme-01/history?since=${Date.now() - 600_000}`);
       return ((await res.json()) as { telemetry: { speedKph: number; batteryPct?: number }[] }).telemetry.at(-1);
     });
-    expect(newest?.speedKph).toBeCloseTo(27 * 1.852, 6);
+    // Knots to km/h, kept to the hundredth: 27 kn = 50.004 km/h.
+    expect(newest?.speedKph).toBe(50);
     expect(newest?.batteryPct).toBe(64);
 
     // Hidden: the key is in the page no more, only its prefix in the list.
