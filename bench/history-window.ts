@@ -10,6 +10,7 @@ import type { Telemetry } from '../src/shared/fleet';
 import { launchProfile, logIn } from '../test/support/browser';
 import { freshDatabase as freshPostgres, postgresAnswers } from '../test/support/postgres';
 import { ingest, login, startServer, type RunningServer } from '../test/support/server';
+import { FIND_IN_SHADOWS_JS } from './page-script';
 import { untilQuiet } from './quiet';
 import { ms, quantile, table, writeResult } from './report';
 
@@ -129,17 +130,10 @@ const PROBE_JS = `(() => {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) probe.longTasks.push({ start: e.startTime, duration: e.duration });
   }).observe({ type: 'longtask', buffered: true });
-  const find = (root) => {
-    for (const el of root.querySelectorAll('*')) {
-      if (el.localName === 'truck-page') return el;
-      const inner = el.shadowRoot ? find(el.shadowRoot) : null;
-      if (inner) return inner;
-    }
-    return null;
-  };
+  ${FIND_IN_SHADOWS_JS}
   let page = null;
   const frame = (now) => {
-    page ??= find(document);
+    page ??= find(document, 'truck-page');
     const d = page && page.dataset;
     if (d && d.historyRange === probe.range && d.historySource === 'server' && d.historyDrawn === d.historySamples && Number(d.historySamples) > 0 && probe.drawnAt === null) {
       probe.drawnAt = now;

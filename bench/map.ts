@@ -11,6 +11,7 @@ import { launchProfile, logIn, type Profile } from '../test/support/browser';
 import { ingest, startServer, type RunningServer } from '../test/support/server';
 import { chunksKb, initialJsKb } from './bundle';
 import { driveIngest } from './drive';
+import { FIND_IN_SHADOWS_JS } from './page-script';
 import { untilQuiet } from './quiet';
 import { ms, quantile, table, writeResult } from './report';
 
@@ -68,15 +69,8 @@ const MAP_PROBE_JS = (probes: string[]) => `(() => {
   const probe = { frames: 0, longTasks: [], drawn: [] };
   window.__probe = probe;
   new PerformanceObserver((l) => { for (const e of l.getEntries()) probe.longTasks.push(e.duration); }).observe({ type: 'longtask' });
-  const find = (root) => {
-    for (const el of root.querySelectorAll('*')) {
-      if (el.localName === 'fleet-map') return el;
-      const inner = el.shadowRoot ? find(el.shadowRoot) : null;
-      if (inner) return inner;
-    }
-    return null;
-  };
-  const map = find(document);
+  ${FIND_IN_SHADOWS_JS}
+  const map = find(document, 'fleet-map');
   const last = {};
   const frame = () => {
     probe.frames++;
