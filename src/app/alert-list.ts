@@ -164,6 +164,13 @@ export class AlertList implements ReactiveController {
         this._addActive();
         this._host.requestUpdate();
       }),
+      // A snapshot (the hub's first state, or a tab that fell behind) brings alerts without an
+      // `alert` event each: take the active ones it holds.
+      client.addEventListener('change', (change) => {
+        if (!change.reset) return;
+        this._addActive();
+        this._host.requestUpdate();
+      }),
     ];
     this._lastState = client.status.state;
     this._loadedFor = undefined;
