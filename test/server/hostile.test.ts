@@ -4,6 +4,7 @@
 // (test/server/properties.test.ts covers near-valid ingest bodies that may be accepted.)
 import http from 'node:http';
 import net from 'node:net';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,9 +64,12 @@ async function expectUnchanged(): Promise<void> {
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 }
 
+/** One request; the body as text, decoded as its Content-Encoding says (an `Accept-Encoding` among hostile headers gets a compressed answer). */
 async function send(options: InjectOptions): Promise<Answer> {
   const res = await app.inject(options);
-  return { statusCode: res.statusCode, headers: res.headers, body: res.body };
+  const encoding = res.headers['content-encoding'];
+  const body = encoding === 'br' ? brotliDecompressSync(res.rawPayload).toString('utf8') : encoding === 'gzip' ? gunzipSync(res.rawPayload).toString('utf8') : res.body;
+  return { statusCode: res.statusCode, headers: res.headers, body };
 }
 
 // ---- arbitraries -----------------------------------------------------------------------------
