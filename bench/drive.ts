@@ -8,6 +8,8 @@ const TICK_MS = 50;
 export interface DriveResult {
   /** Epoch ms each event's request was sent, by the id the server assigned. */
   sentAt: Map<string, number>;
+  /** The truck of each event, by id. */
+  truckOf: Map<string, string>;
   /** Epoch ms the first request was sent. */
   startedAt: number;
 }
@@ -23,6 +25,7 @@ export async function driveIngest(
   sample: (n: number) => Telemetry,
 ): Promise<DriveResult> {
   const sentAt = new Map<string, number>();
+  const truckOf = new Map<string, string>();
   const perTick = Math.max(1, Math.round((rate * TICK_MS) / 1000));
   const ticks = Math.round((seconds * 1000) / TICK_MS);
   const startedAt = Date.now();
@@ -38,11 +41,15 @@ export async function driveIngest(
         body: JSON.stringify(items),
       }).then(async (r) => {
         if (!r.ok) throw new Error(`ingest: ${r.status} ${await r.text()}`);
-        for (const id of ((await r.json()) as { ids: string[] }).ids) sentAt.set(id, sent);
+        const ids = ((await r.json()) as { ids: string[] }).ids;
+        ids.forEach((id, k) => {
+          sentAt.set(id, sent);
+          truckOf.set(id, items[k]!.truckId);
+        });
       }),
     );
     await new Promise((r) => setTimeout(r, Math.max(0, startedAt + (tick + 1) * TICK_MS - Date.now())));
   }
   await Promise.all(inflight);
-  return { sentAt, startedAt };
+  return { sentAt, truckOf, startedAt };
 }

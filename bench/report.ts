@@ -1,4 +1,5 @@
 // Where benchmarks put their numbers: bench/results/<name>.json and a Markdown section beside it.
+import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,9 +8,17 @@ import { fileURLToPath } from 'node:url';
 /** bench/results, where every benchmark writes. */
 export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
+/** The commit a run measured, and whether the tree held changes beyond bench/results. */
+export function gitState(): { commit: string; dirty: boolean } {
+  const commit = spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', '.', ':!bench/results'], { encoding: 'utf8' }).stdout.trim() !== '';
+  return { commit, dirty };
+}
+
 /** The machine a run was made on: numbers mean little without it. */
-export function machine(): { cpus: number; cpuModel: string; memGiB: number; node: string; date: string; loadAverage1m: number } {
+export function machine(): { cpus: number; cpuModel: string; memGiB: number; node: string; date: string; loadAverage1m: number; git: { commit: string; dirty: boolean } } {
   return {
+    git: gitState(),
     // What else ran on the machine shows here: a run on busy cores is slower, whatever the code.
     loadAverage1m: os.loadavg()[0] ?? 0,
     cpus: os.cpus().length,

@@ -11,6 +11,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** Benchmarks in report order: file in bench/ and the result name it writes. */
 const BENCHES: { file: string; result: string }[] = [
   { file: 'hub.ts', result: 'hub' },
+  { file: 'fresh.ts', result: 'fresh' },
   { file: 'ui.ts', result: 'ui' },
   { file: 'map.ts', result: 'map' },
   { file: 'offline.ts', result: 'offline' },

@@ -60,6 +60,10 @@ export class FleetController implements ReactiveController {
   private _rateWindowEvents = 0;
   private _flooded = false;
   private _paintedAt = -Infinity;
+  /** A tab coming into view takes every waiting change before its first frame. */
+  private readonly _onVisibility = () => {
+    if (document.visibilityState === 'visible' && (this._pendingAll || this._pending.size > 0)) this._flush(true);
+  };
 
   constructor(host: ReactiveControllerHost, options: FleetControllerOptions = {}) {
     this._host = host;
@@ -213,6 +217,7 @@ export class FleetController implements ReactiveController {
       client.addEventListener('alert', (a) => this._onAlert(a)),
       client.addEventListener('logged-out', (d) => this._options.onLoggedOut?.(d.reason)),
     ];
+    document.addEventListener('visibilitychange', this._onVisibility);
     // Whatever happened while detached is unknown: repaint everything once.
     this._markAll();
   }
@@ -220,6 +225,7 @@ export class FleetController implements ReactiveController {
   private _detach(): void {
     for (const off of this._unsubscribe) off();
     this._unsubscribe = [];
+    document.removeEventListener('visibilitychange', this._onVisibility);
     if (this._frame !== null) cancelAnimationFrame(this._frame);
     if (this._timer !== null) clearTimeout(this._timer);
     this._frame = null;
@@ -273,7 +279,8 @@ export class FleetController implements ReactiveController {
     if (!hidden) this._frame = requestAnimationFrame(() => this._flush());
   }
 
-  private _flush(): void {
+  /** Applies waiting changes; `all`: every one of them, not only a frame's share. */
+  private _flush(all = false): void {
     if (this._frame !== null) cancelAnimationFrame(this._frame);
     if (this._timer !== null) clearTimeout(this._timer);
     this._frame = null;
@@ -283,7 +290,7 @@ export class FleetController implements ReactiveController {
       ids = [...this.trucks.keys(), ...this._pending];
       this._pending = new Set();
       this._pendingAll = false;
-    } else if (document.visibilityState === 'hidden') {
+    } else if (all || document.visibilityState === 'hidden') {
       // Nothing is painted in a hidden tab: take every change, so it is current when shown.
       ids = [...this._pending];
       this._pending = new Set();

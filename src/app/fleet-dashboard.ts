@@ -43,6 +43,16 @@ export class FleetDashboard extends LitElement {
   private _all: TruckView[] = [];
   private _shown: TruckView[] = [];
   private _grid: PanelGrid | null = null;
+  /**
+   * Truck ids in the order the grid shows them. It changes when the operator asks (a sort, a
+   * filter, "Sort again"), never by itself: live data re-sorting the grid moves the panels under the
+   * operator's eyes (and the pointer).
+   */
+  private _order: string[] | null = null;
+  /** The sort and filter `_order` was made for. */
+  private _orderFor = '';
+  /** Shown trucks whose place differs from where the sort would put them now. */
+  private _outOfOrder = 0;
   /** One function for every panel's acknowledge button: the same object on every update. */
   private readonly _ack = (alertId: string) => this._fleet.ackAlert(alertId);
 
@@ -59,9 +69,31 @@ export class FleetDashboard extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('client')) this._fleet.client = this.client;
     this._all = this._views();
-    this._shown = this._all.filter((v) => matchesQuery(v, this._query)).sort((a, b) => compareViews(a, b, this._sort));
+    this._shown = this._keepOrder(this._all.filter((v) => matchesQuery(v, this._query)).sort((a, b) => compareViews(a, b, this._sort)));
   }
 
+  /** `sorted` in the order the grid shows: trucks keep their places, trucks new to it go last. */
+  private _keepOrder(sorted: TruckView[]): TruckView[] {
+    const orderFor = `${this._sort}\n${this._query}`;
+    if (this._order === null || this._orderFor !== orderFor) {
+      this._order = sorted.map((v) => v.id);
+      this._orderFor = orderFor;
+      this._outOfOrder = 0;
+      return sorted;
+    }
+    const rest = new Map(sorted.map((v) => [v.id, v]));
+    const shown: TruckView[] = [];
+    for (const id of this._order) {
+      const v = rest.get(id);
+      if (!v) continue;
+      shown.push(v);
+      rest.delete(id);
+    }
+    shown.push(...rest.values());
+    this._order = shown.map((v) => v.id);
+    this._outOfOrder = shown.filter((v, i) => v !== sorted[i]).length;
+    return shown;
+  }
   protected override updated(changed: PropertyValues<this>): void {
     this._grid ??= new PanelGrid(this.renderRoot.querySelector<HTMLElement>('.grid')!);
     this._grid.update(this._shown, this._fleet.prefs, this._fleet.canAck ? this._ack : null);
@@ -160,6 +192,11 @@ export class FleetDashboard extends LitElement {
         <span class="count muted" role="status">
           ${shown.length === all.length ? `${all.length} trucks` : `${shown.length} of ${all.length} trucks`}
         </span>
+        <!-- Always laid out, shown only when needed: appearing must not move the page. -->
+        <span class="resort ${this._outOfOrder ? '' : 'in-order'}">
+          <span class="muted">Order changed</span>
+          <button type="button" @click=${this._onResort}>Sort again</button>
+        </span>
       </div>
       <main>
         <h1 class="visually-hidden">Fleet ${me?.tenant ?? ''}</h1>
@@ -207,7 +244,13 @@ export class FleetDashboard extends LitElement {
   private _onAlertsClick(): void {
     this._sort = 'status';
     this._query = '';
+    this._onResort();
     window.scrollTo({ top: 0 });
+  }
+
+  private _onResort(): void {
+    this._order = null;
+    this.requestUpdate();
   }
 
   private _onPrefs(e: CustomEvent<Prefs>): void {
@@ -311,6 +354,15 @@ export class FleetDashboard extends LitElement {
       }
       .count {
         font-size: 13px;
+      }
+      .resort {
+        display: flex;
+        align-items: center;
+        gap: 6px;
+        font-size: 13px;
+      }
+      .resort.in-order {
+        visibility: hidden;
       }
       main {
         padding: 10px 16px 96px;

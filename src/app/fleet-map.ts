@@ -13,6 +13,7 @@ import { DEFAULT_PREFS, type Prefs } from '../shared/protocol';
 import type { GlFleetMap, MapColors } from './fleet-map-gl';
 import { CLUSTER_FROM_TRUCKS, STATUS_COLOR_VAR, STATUS_ORDER, countTrucks, describeFleet, describeTruck, formatLatLon, mapTruck, truckBounds, type Bounds, type MapTruck } from './map-points';
 import { bordersPath, fitView, inView, landPath, type MapView } from './map-projection';
+import { OnScreenController } from './on-screen-controller';
 import { navigate } from './router';
 import { baseStyles } from './shared-styles';
 import { STATUS_LABEL, type TruckView } from './truck-view';
@@ -129,6 +130,8 @@ export class FleetMap extends LitElement {
   private _svgMarksOf: { view: MapView; trucks: MapTruck[]; marks: SvgMark[] } | null = null;
   /** The list of trucks holds the focus: its active truck is ringed on the map. */
   private _listFocused = false;
+  /** Off screen the map draws nothing; it catches up in its first update in view. */
+  private readonly _onScreen = new OnScreenController(this);
 
   constructor() {
     super();
@@ -172,25 +175,41 @@ export class FleetMap extends LitElement {
     this._stop();
   }
 
+  protected override shouldUpdate(changed: PropertyValues<this>): boolean {
+    if (this._onScreen.visible || !this.hasUpdated) return true;
+    // Off screen: keep the trucks (and `data-trucks`) current, draw nothing.
+    if (changed.has('views')) this._takeViews();
+    this._setCount();
+    return false;
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('views')) {
-      const trucks: MapTruck[] = [];
-      let without = 0;
-      for (const v of this.views) {
-        let t = this._cache.get(v);
-        if (t === undefined) {
-          t = mapTruck(v);
-          this._cache.set(v, t);
-        }
-        if (t) trucks.push(t);
-        else without++;
-      }
-      // The same trucks in the same state keep the same array: nothing below repaints.
-      if (trucks.length !== this._trucks.length || trucks.some((t, i) => t !== this._trucks[i])) this._trucks = trucks;
-      this._withoutPosition = without;
-      if (this._active !== null && !trucks.some((t) => t.id === this._active)) this._active = null;
-    }
+    if (changed.has('views')) this._takeViews();
     if (this._mode === 'svg') this._updateView();
+  }
+
+  /** The trucks of `views` that have a position, as the map draws them. */
+  private _takeViews(): void {
+    const trucks: MapTruck[] = [];
+    let without = 0;
+    for (const v of this.views) {
+      let t = this._cache.get(v);
+      if (t === undefined) {
+        t = mapTruck(v);
+        this._cache.set(v, t);
+      }
+      if (t) trucks.push(t);
+      else without++;
+    }
+    // The same trucks in the same state keep the same array: nothing below repaints.
+    if (trucks.length !== this._trucks.length || trucks.some((t, i) => t !== this._trucks[i])) this._trucks = trucks;
+    this._withoutPosition = without;
+    if (this._active !== null && !trucks.some((t) => t.id === this._active)) this._active = null;
+  }
+
+  private _setCount(): void {
+    const n = String(this._trucks.length);
+    if (this.dataset.trucks !== n) this.dataset.trucks = n;
   }
 
   protected override firstUpdated(): void {
@@ -198,8 +217,7 @@ export class FleetMap extends LitElement {
   }
 
   protected override updated(): void {
-    const n = String(this._trucks.length);
-    if (this.dataset.trucks !== n) this.dataset.trucks = n;
+    this._setCount();
     if (this.dataset.mode !== this._mode) this.dataset.mode = this._mode;
     if (this._gl && this._glTrucks !== this._trucks) {
       this._glTrucks = this._trucks;
