@@ -33,6 +33,13 @@ export const FLOOD_EVENTS_PER_S = 1_000;
 export const FLOOD_PAINT_INTERVAL_MS = 100;
 /** The event rate is counted over windows this long: a flood is noticed within a few hundred events. */
 export const FLOOD_WINDOW_MS = 250;
+/**
+ * A truck whose panel is off screen repaints at most this often, ms; one in view, in the frame its
+ * change arrives. A dashboard shows a few panels of a fleet in view: repainting the others on every
+ * event took most of its main thread, and twenty windows in view on two cores could not keep up.
+ * Off-screen panels still follow within this time, for anything that reads them.
+ */
+export const OFF_SCREEN_UPDATE_MS = 1_000;
 
 /** What the host wants to hear about besides re-rendering. */
 export interface FleetControllerOptions {
@@ -41,6 +48,11 @@ export interface FleetControllerOptions {
   onLoggedOut?: (reason: FleetClientEventMap['logged-out']['reason']) => void;
   /** false: never re-render the host on fleet changes (it only makes calls or hears callbacks). Default true. */
   watch?: boolean;
+  /**
+   * Whether the truck is shown in view; changes of trucks that are not wait up to
+   * OFF_SCREEN_UPDATE_MS. Default: every truck is in view.
+   */
+  inView?: (truckId: string) => boolean;
 }
 
 /** Wraps a FleetClientApi for one Lit host. */
@@ -51,8 +63,11 @@ export class FleetController implements ReactiveController {
   private _unsubscribe: Array<() => void> = [];
   private _connected = false;
   private readonly _versions = new Map<string, number>();
-  private _pending = new Set<string>();
+  /** Trucks changed and not repainted yet, oldest change first, with when that change came (performance.now()). */
+  private _pending = new Map<string, number>();
   private _pendingAll = false;
+  /** Something beside trucks changed (stream status, preferences): the host re-renders in the next frame. */
+  private _hostChanged = false;
   private _frame: number | null = null;
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private readonly _views = new Map<string, { version: number; tick: number; view: TruckView }>();
@@ -62,7 +77,7 @@ export class FleetController implements ReactiveController {
   private _paintedAt = -Infinity;
   /** A tab coming into view takes every waiting change before its first frame. */
   private readonly _onVisibility = () => {
-    if (document.visibilityState === 'visible' && (this._pendingAll || this._pending.size > 0)) this._flush(true);
+    if (document.visibilityState === 'visible' && (this._pendingAll || this._hostChanged || this._pending.size > 0)) this._flush(true);
   };
 
   constructor(host: ReactiveControllerHost, options: FleetControllerOptions = {}) {
@@ -211,8 +226,8 @@ export class FleetController implements ReactiveController {
     if (!client || this._unsubscribe.length) return;
     this._unsubscribe = [
       client.addEventListener('change', (d) => this._onChange(d)),
-      client.addEventListener('status', () => this._schedule()),
-      client.addEventListener('prefs', () => this._schedule()),
+      client.addEventListener('status', () => this._hostChange()),
+      client.addEventListener('prefs', () => this._hostChange()),
       client.addEventListener('ready', () => this._markAll()),
       client.addEventListener('alert', (a) => this._onAlert(a)),
       client.addEventListener('logged-out', (d) => this._options.onLoggedOut?.(d.reason)),
@@ -235,12 +250,32 @@ export class FleetController implements ReactiveController {
   private _onChange(detail: FleetClientEventMap['change']): void {
     if (detail.reset) this._pendingAll = true;
     else this._countEvents(detail.events);
-    for (const id of detail.truckIds) this._pending.add(id);
+    this._addPending(detail.truckIds);
     this._schedule();
   }
 
+  /** Trucks now shown in view: their waiting changes are painted in the next frame. */
+  cameIntoView(truckIds: readonly string[]): void {
+    if (!truckIds.some((id) => this._pending.has(id)) || this._frame !== null) return;
+    // Waiting for an off-screen truck to be due: this one is due now.
+    if (this._timer !== null) clearTimeout(this._timer);
+    this._timer = null;
+    this._schedule();
+  }
+
+  private _hostChange(): void {
+    this._hostChanged = true;
+    this._schedule();
+  }
+
+  private _addPending(truckIds: Iterable<string>): void {
+    const now = performance.now();
+    // A truck already waiting keeps its place and its time: oldest change first.
+    for (const id of truckIds) if (!this._pending.has(id)) this._pending.set(id, now);
+  }
+
   private _onAlert(alert: Alert): void {
-    this._pending.add(alert.truckId);
+    this._addPending([alert.truckId]);
     this._options.onAlert?.(alert);
     this._schedule();
   }
@@ -267,7 +302,11 @@ export class FleetController implements ReactiveController {
   private _schedule(): void {
     if (this._options.watch === false || this._frame !== null || this._timer !== null) return;
     const hidden = document.visibilityState === 'hidden';
-    const wait = this._flooded && !hidden ? this._paintedAt + FLOOD_PAINT_INTERVAL_MS - performance.now() : 0;
+    const flooded = this._flooded && !hidden ? this._paintedAt + FLOOD_PAINT_INTERVAL_MS - performance.now() : 0;
+    // Only trucks off screen wait: come back when the first of them is due.
+    const due = hidden || this._pendingAll || this._hostChanged ? 0 : this._untilDue();
+    if (due === Infinity) return;
+    const wait = Math.max(flooded, due);
     if (wait > 0) {
       this._timer = setTimeout(() => {
         this._timer = null;
@@ -279,7 +318,23 @@ export class FleetController implements ReactiveController {
     if (!hidden) this._frame = requestAnimationFrame(() => this._flush());
   }
 
-  /** Applies waiting changes; `all`: every one of them, not only a frame's share. */
+  /** Whether a waiting truck may be painted now: in view, or waited OFF_SCREEN_UPDATE_MS. */
+  private _due(truckId: string, since: number, now: number): boolean {
+    return now - since >= OFF_SCREEN_UPDATE_MS || (this._options.inView?.(truckId) ?? true);
+  }
+
+  /** Ms until the first waiting truck is due (0: one is due now; Infinity: none waits). */
+  private _untilDue(): number {
+    const now = performance.now();
+    let wait = Infinity;
+    for (const [id, since] of this._pending) {
+      if (this._due(id, since, now)) return 0;
+      wait = Math.min(wait, since + OFF_SCREEN_UPDATE_MS - now);
+    }
+    return wait;
+  }
+
+  /** Applies waiting changes; `all`: every one of them, not only a frame's share of those due. */
   private _flush(all = false): void {
     if (this._frame !== null) cancelAnimationFrame(this._frame);
     if (this._timer !== null) clearTimeout(this._timer);
@@ -287,21 +342,29 @@ export class FleetController implements ReactiveController {
     this._timer = null;
     let ids: string[];
     if (this._pendingAll) {
-      ids = [...this.trucks.keys(), ...this._pending];
-      this._pending = new Set();
+      ids = [...this.trucks.keys(), ...this._pending.keys()];
+      this._pending = new Map();
       this._pendingAll = false;
     } else if (all || document.visibilityState === 'hidden') {
       // Nothing is painted in a hidden tab: take every change, so it is current when shown.
-      ids = [...this._pending];
-      this._pending = new Set();
+      ids = [...this._pending.keys()];
+      this._pending = new Map();
     } else {
-      // A Set keeps insertion order, and adding a waiting truck again keeps its place: oldest first.
-      ids = [...this._pending].slice(0, MAX_TRUCKS_PER_FRAME);
+      // A Map keeps insertion order: oldest change first, within one frame's budget.
+      const now = performance.now();
+      ids = [];
+      for (const [id, since] of this._pending) {
+        if (ids.length >= MAX_TRUCKS_PER_FRAME) break;
+        if (this._due(id, since, now)) ids.push(id);
+      }
       for (const id of ids) this._pending.delete(id);
     }
     for (const id of ids) this._versions.set(id, this.version(id) + 1);
-    this._paintedAt = performance.now();
-    this._host.requestUpdate();
+    if (ids.length > 0 || this._hostChanged) {
+      this._hostChanged = false;
+      this._paintedAt = performance.now();
+      this._host.requestUpdate();
+    }
     if (this._pending.size > 0) this._schedule();
   }
 }

@@ -37,7 +37,7 @@ export class FleetDashboard extends LitElement {
   declare _sort: SortKey;
   declare _query: string;
   declare _error: string | null;
-  private readonly _fleet = new FleetController(this);
+  private readonly _fleet = new FleetController(this, { inView: (truckId) => this._grid?.inView(truckId) ?? true });
   private readonly _clock = new ClockController(this);
   /** Every truck's view and the ones the filter shows, in sort order: computed once per update. */
   private _all: TruckView[] = [];
@@ -95,7 +95,7 @@ export class FleetDashboard extends LitElement {
     return shown;
   }
   protected override updated(changed: PropertyValues<this>): void {
-    this._grid ??= new PanelGrid(this.renderRoot.querySelector<HTMLElement>('.grid')!);
+    this._grid ??= new PanelGrid(this.renderRoot.querySelector<HTMLElement>('.grid')!, (ids) => this._fleet.cameIntoView(ids));
     this._grid.update(this._shown, this._fleet.prefs, this._fleet.canAck ? this._ack : null);
     if (changed.has('_sort') || changed.has('_query')) this._saveQuery();
     const alerts = this._alertCount();

@@ -11,30 +11,37 @@ import type { Prefs } from '../shared/protocol';
 import type { TruckPanel } from './truck-panel';
 import type { TruckView } from './truck-view';
 
-/**
- * Panels off screen take their truck's newest view at most this often, ms; panels in view take it
- * in the frame it arrives. A dashboard in view shows a few panels of a fleet: re-rendering the
- * others on every event cost most of its main thread, and twenty windows in view on two cores
- * could not keep up. Off-screen panels stay current within this time, for anything reading them.
- */
-export const OFF_SCREEN_UPDATE_MS = 1_000;
 /** Panels this close to the viewport count as in view, so they are current before they scroll in. */
 const NEAR_VIEW_MARGIN = '50% 0px';
 
-/** One `<truck-panel>` per shown truck inside `container`, which holds nothing else. */
+/**
+ * One `<truck-panel>` per shown truck inside `container`, which holds nothing else. It knows which
+ * panels are in (or near) the viewport: the dashboard's FleetController updates the others less
+ * often (OFF_SCREEN_UPDATE_MS).
+ */
 export class PanelGrid {
   private readonly _container: HTMLElement;
   private readonly _panels = new Map<string, TruckPanel>();
-  /** Panels in (or near) the viewport. Until it is observed, a new panel counts as in view. */
-  private readonly _inView = new Set<TruckPanel>();
-  /** The newest view of each panel off screen that shows an older one. */
-  private readonly _waiting = new Map<TruckPanel, TruckView>();
+  /** Truck ids of the panels in or near the viewport. */
+  private readonly _inView = new Set<string>();
+  /** Panels not observed yet count as in view: a new panel is drawn at once. */
+  private readonly _unobserved = new Set<string>();
   private readonly _observer: IntersectionObserver;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly _onEnterView: (truckIds: string[]) => void;
 
-  constructor(container: HTMLElement) {
+  /** `onEnterView` hears the trucks whose panels came into view. */
+  constructor(container: HTMLElement, onEnterView: (truckIds: string[]) => void) {
     this._container = container;
+    this._onEnterView = onEnterView;
     this._observer = new IntersectionObserver((entries) => this._onIntersection(entries), { rootMargin: NEAR_VIEW_MARGIN });
+  }
+
+  /**
+   * Whether the truck's panel is in or near the viewport, or not observed yet. A truck without a
+   * panel (filtered out) is not, unless the grid has no panel at all yet (the first render).
+   */
+  inView(truckId: string): boolean {
+    return this._inView.has(truckId) || this._unobserved.has(truckId) || this._panels.size === 0;
   }
 
   /**
@@ -49,15 +56,10 @@ export class PanelGrid {
         panel = document.createElement('truck-panel');
         panel.truckId = view.id;
         this._panels.set(view.id, panel);
-        this._inView.add(panel);
+        this._unobserved.add(view.id);
         this._observer.observe(panel);
       }
-      if (this._inView.has(panel) || panel.view === view) {
-        panel.view = view;
-        this._waiting.delete(panel);
-      } else {
-        this._waiting.set(panel, view);
-      }
+      panel.view = view;
       panel.prefs = prefs;
       panel.ack = ack;
       wanted.push(panel);
@@ -68,32 +70,25 @@ export class PanelGrid {
       panel.remove();
       this._observer.unobserve(panel);
       this._panels.delete(id);
-      this._inView.delete(panel);
-      this._waiting.delete(panel);
+      this._inView.delete(id);
+      this._unobserved.delete(id);
     }
     placeInOrder(this._container, wanted);
-    if (this._waiting.size > 0 && this._timer === null) this._timer = setTimeout(() => this._catchUp(), OFF_SCREEN_UPDATE_MS);
   }
 
   private _onIntersection(entries: IntersectionObserverEntry[]): void {
+    const entered: string[] = [];
     for (const entry of entries) {
-      const panel = entry.target as TruckPanel;
+      const id = (entry.target as TruckPanel).truckId;
+      this._unobserved.delete(id);
       if (!entry.isIntersecting) {
-        this._inView.delete(panel);
-        continue;
+        this._inView.delete(id);
+      } else if (!this._inView.has(id)) {
+        this._inView.add(id);
+        entered.push(id);
       }
-      this._inView.add(panel);
-      const view = this._waiting.get(panel);
-      if (view) panel.view = view;
-      this._waiting.delete(panel);
     }
-  }
-
-  /** Gives every panel off screen its newest view. */
-  private _catchUp(): void {
-    this._timer = null;
-    for (const [panel, view] of this._waiting) panel.view = view;
-    this._waiting.clear();
+    if (entered.length > 0) this._onEnterView(entered);
   }
 }
 

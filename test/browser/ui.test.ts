@@ -256,7 +256,7 @@ describe('dashboard', () => {
     await waitFor(async () => (await panelOrder(page)).length === fleet.trucks.length, 'every truck back');
   });
 
-  it('moves only the panels that changed place when the order changes', async () => {
+  it('keeps the panels in place while live data changes the order, and on request moves only the panels that changed place', async () => {
     const p = await profile();
     const page = await open(p.context, '/');
     await panel(page, 'acme-20').waitFor({ timeout: WAIT_MS });
@@ -273,9 +273,20 @@ describe('dashboard', () => {
       }).observe(grid, { childList: true });
     });
 
-    // Speeding raises an alert, and trucks with alerts sort first.
+    // Speeding raises an alert, and trucks with alerts sort first: once the operator asks. Until
+    // then the panels stay where they are and the toolbar offers to sort again.
     const ids = await ingest('acme-20', { speedKph: 125 }, { speedKph: 126 });
     await waitForPainted(page, 'acme-20', ids[1] as string);
+    await waitFor(
+      async () => (await page.evaluate(() => [...(window.fleetwire?.activeAlerts.values() ?? [])].some((a) => a.truckId === 'acme-20'))),
+      'the speeding alert of acme-20',
+    );
+    const sortAgain = page.getByRole('button', { name: 'Sort again' });
+    await sortAgain.waitFor({ state: 'visible', timeout: WAIT_MS });
+    expect(await panelOrder(page)).toEqual(before);
+    expect(await page.evaluate(() => (window as unknown as { __inserted: number }).__inserted)).toBe(0);
+    await sortAgain.click();
+    await sortAgain.waitFor({ state: 'hidden', timeout: WAIT_MS });
     await waitFor(async () => {
       const order = await panelOrder(page);
       return order.indexOf('acme-20') < before.indexOf('acme-20') && order.indexOf('acme-20') < order.indexOf('acme-01');
