@@ -1,15 +1,15 @@
 /**
  * `<fleet-app>`: the root. Routes on location.pathname (`/login`, `/`, `/trucks/<id>`, `/admin`), checks
  * who is logged in, connects this tab to the fleet hub and goes back to /login when the session ends.
+ * It carries the login view only: the hub client and the dashboard (logged-in.ts) are a chunk loaded
+ * with import() when a route of the fleet opens or someone logs in.
  */
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import type { FleetClientApi } from '../client/api';
-import { connectFleet } from '../client/index';
 import { alertNotifications } from '../client/notifications';
-import { currentUser, forgetUser } from '../client/session';
+import { currentUser, forgetUser, rememberedUser } from '../client/session';
 import { sameOperator, type Me } from '../shared/fleet';
-import { FleetController } from './fleet-controller';
-import './fleet-dashboard';
+import type { FleetController } from './fleet-controller';
 import './login-view';
 import { NAVIGATE_EVENT, isAppPath, navigate, parseRoute, safeNext, type Route } from './router';
 import { baseStyles } from './shared-styles';
@@ -17,6 +17,24 @@ import { baseStyles } from './shared-styles';
 const LOGGED_OUT_MESSAGE = 'You have logged out.';
 const EXPIRED_MESSAGE =
   'Your session has expired. Log in again to see live data; this device keeps the last known state until someone else logs in.';
+
+/** What a logged-in tab runs: the hub client, FleetController and `<fleet-dashboard>` (logged-in.ts). */
+type LoggedIn = typeof import('./logged-in');
+let loggedIn: Promise<LoggedIn> | null = null;
+/** Loads the logged-in part once; after a failure (offline before the service worker had it) the next call tries again. */
+function loadLoggedIn(): Promise<LoggedIn> {
+  loggedIn ??= import('./logged-in').catch((error: unknown) => {
+    loggedIn = null;
+    throw error;
+  });
+  return loggedIn;
+}
+/** Starts loading the logged-in part ahead of need; whoever needs it then reports a failure. */
+function preloadLoggedIn(): void {
+  loadLoggedIn().catch(() => {
+    // Reported by the view that needs it (a visitor sent to /login never does).
+  });
+}
 
 /** The application shell. */
 export class FleetApp extends LitElement {
@@ -39,11 +57,11 @@ export class FleetApp extends LitElement {
   declare _fatal: string | null;
   declare _truckPageLoaded: boolean;
   declare _adminPageLoaded: boolean;
-  /** Hears the end of the session; the views below do their own rendering. */
-  private readonly _fleet = new FleetController(this, {
-    watch: false,
-    onLoggedOut: (reason) => this._onLoggedOut(reason),
-  });
+  /** The logged-in part, once loaded. */
+  private _loggedIn: LoggedIn | null = null;
+  private _loadingLoggedIn = false;
+  /** Hears the end of the session (the views below do their own rendering); made with the logged-in part. */
+  private _fleet: FleetController | null = null;
 
   constructor() {
     super();
@@ -74,8 +92,14 @@ export class FleetApp extends LitElement {
   }
 
   private async _start(): Promise<void> {
+    const route = parseRoute(location.pathname);
+    // The fleet's routes need the logged-in part: it loads beside the session check.
+    if (route.name !== 'login' && route.name !== 'not-found') preloadLoggedIn();
     try {
-      const user = await currentUser();
+      // On /login the server is asked only when this browser remembers an operator (kept at each
+      // login, dropped at logout): a first visit is nobody's, and the 401 that answers it would show
+      // in the console as a failed resource. A session whose operator is remembered still goes on.
+      const user = route.name === 'login' && !rememberedUser() ? null : await currentUser();
       this._me = user?.me ?? null;
     } catch (err) {
       this._fatal = `fleetwire could not start: ${(err as Error).message}`;
@@ -100,13 +124,6 @@ export class FleetApp extends LitElement {
       navigate(here === '/' ? '/login' : `/login?next=${encodeURIComponent(here)}`, { replace: true });
       return;
     }
-    // The admin page shows no truck: its tab still hears the session end, but takes no fleet state.
-    const trucks = route.name === 'truck' ? [route.truckId] : route.name === 'admin' ? [] : null;
-    if (!this._client) {
-      this._client = connectFleet(this._me, { trucks });
-    } else {
-      this._client.subscribe(trucks);
-    }
     if (route.name === 'truck' && !this._truckPageLoaded) {
       import('./truck-page').then(
         () => (this._truckPageLoaded = true),
@@ -119,10 +136,37 @@ export class FleetApp extends LitElement {
         (err: unknown) => (this._fatal = `The admin page could not load: ${(err as Error).message}. Reload to try again.`),
       );
     }
+    if (!this._loggedIn) {
+      // Applied again once the logged-in part is here.
+      this._loadLoggedIn();
+      return;
+    }
+    // The admin page shows no truck: its tab still hears the session end, but takes no fleet state.
+    const trucks = route.name === 'truck' ? [route.truckId] : route.name === 'admin' ? [] : null;
+    if (!this._client) {
+      this._client = this._loggedIn.connectFleet(this._me, { trucks });
+    } else {
+      this._client.subscribe(trucks);
+    }
+  }
+
+  private _loadLoggedIn(): void {
+    if (this._loadingLoggedIn) return;
+    this._loadingLoggedIn = true;
+    loadLoggedIn()
+      .then(
+        (part) => {
+          this._loggedIn = part;
+          this._fleet = new part.FleetController(this, { watch: false, onLoggedOut: (reason) => this._onLoggedOut(reason) });
+          this._applyRoute();
+        },
+        (err: unknown) => (this._fatal = `fleetwire could not load the fleet: ${(err as Error).message}. Reload to try again.`),
+      )
+      .finally(() => (this._loadingLoggedIn = false));
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('_client')) this._fleet.client = this._client;
+    if (changed.has('_client') && this._fleet) this._fleet.client = this._client;
   }
 
   protected override render() {
@@ -131,7 +175,7 @@ export class FleetApp extends LitElement {
     const route = this._route;
     switch (route.name) {
       case 'login':
-        return html`<login-view .message=${this._message} @logged-in=${this._onLoggedIn}></login-view>`;
+        return html`<login-view .message=${this._message} @logging-in=${this._onLoggingIn} @logged-in=${this._onLoggedIn}></login-view>`;
       case 'dashboard':
         return this._client ? html`<fleet-dashboard .client=${this._client}></fleet-dashboard>` : html``;
       case 'truck':
@@ -154,6 +198,11 @@ export class FleetApp extends LitElement {
   private _disconnectFleet(): void {
     this._client?.close();
     this._client = null;
+  }
+
+  /** The form was sent: the dashboard's code loads while the server checks the password. */
+  private _onLoggingIn(): void {
+    preloadLoggedIn();
   }
 
   private _onLoggedIn(e: CustomEvent<Me>): void {

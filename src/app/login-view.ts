@@ -4,7 +4,7 @@ import { OfflineError, demoAccounts, login, type DemoAccount } from '../client/s
 import type { Me } from '../shared/fleet';
 import { baseStyles } from './shared-styles';
 
-/** The login screen; dispatches `logged-in` (detail: Me) on success. */
+/** The login screen; dispatches `logging-in` when the form is sent and `logged-in` (detail: Me) on success. */
 export class LoginView extends LitElement {
   static override properties = {
     message: { type: String },
@@ -115,6 +115,8 @@ export class LoginView extends LitElement {
     }
     this._busy = true;
     this._error = null;
+    // The app loads what comes after the login meanwhile.
+    this.dispatchEvent(new Event('logging-in', { bubbles: true, composed: true }));
     try {
       const me: Me = await login(username, password);
       this._offline = false;

@@ -1,7 +1,6 @@
 /** How a tab reaches the hub: a SharedWorker port, or the leader tab over a BroadcastChannel. */
-import hubWorkerUrl from '../hub/shared-worker.ts?worker&url';
-import type { Me } from '../shared/fleet';
 import { leaderNames, type ChannelEnvelope, type HubToTab, type TabToHub } from '../shared/protocol';
+import { hubWorkerOptions, hubWorkerUrl } from './hub-worker';
 
 /** A duplex link to the hub. */
 export interface HubConnection {
@@ -10,30 +9,6 @@ export interface HubConnection {
   /** Called for every message from the hub; `onReconnect` when a new hub needs a fresh hello. */
   listen(onMessage: (message: HubToTab) => void, onReconnect: () => void): void;
   close(): void;
-}
-
-/** Options of a SharedWorker that Chromium 148+ understands; older browsers ignore the extra key. */
-interface HubWorkerOptions extends WorkerOptions {
-  /** Keeps the worker alive while a lone tab navigates between routes. */
-  extendedLifetime?: boolean;
-}
-
-/** The build's hub worker: its URL and name carry the build's version. */
-function hubWorkerOptions(version: string): HubWorkerOptions {
-  return { type: 'module', name: `fleetwire-hub@${version}`, extendedLifetime: true };
-}
-
-/**
- * Asks the build's SharedWorker hub to open an operator's stored view now, before this tab's
- * client says hello (src/client/preconnect.ts). Starting the worker and reading IndexedDB then
- * overlap with loading the page's code. Where the hub is a leader tab there is none to ask yet.
- */
-export function prepareHub(version: string, me: Me): void {
-  if (typeof SharedWorker !== 'function') return;
-  const port = new SharedWorker(hubWorkerUrl, hubWorkerOptions(version)).port;
-  port.postMessage({ type: 'prepare', me } satisfies TabToHub);
-  // This port carries that request alone; the tab's client opens its own.
-  port.postMessage({ type: 'goodbye' } satisfies TabToHub);
 }
 
 /**

@@ -19,7 +19,7 @@ import type { FleetClientApi, FleetClientEventMap } from './api';
 import { connectHub, type HubConnection } from './connection';
 import { STORED_PAGE_SAMPLES, loadWindows, readPages, type HistoryPager } from './history';
 import { fetchAlerts, fetchHistoryPage, postAck } from './server-api';
-import { saveLastView, type StoredView } from './stored-view';
+import { saveLastView, type StoredView } from './saved-view';
 
 /**
  * Whether a time-ordered series holds a sample at every time of `page` (oldest first): the same
@@ -281,7 +281,7 @@ export class FleetClient implements FleetClientApi {
     if (document.visibilityState === 'hidden') this._saveView();
   };
 
-  /** Leaves the fleet this window shows for the next start (stored-view.ts); a whole fleet only. */
+  /** Leaves the fleet this window shows for the next start (saved-view.ts); a whole fleet only. */
   private _saveView(): void {
     if (!this.ready || this._subscription !== null) return;
     saveLastView(this.me, {

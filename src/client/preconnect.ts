@@ -6,17 +6,24 @@
  * the session check (fleet-app.ts).
  */
 import { sameOperator, type Me } from '../shared/fleet';
-import { prepareHub } from './connection';
+import { prepareHub } from './hub-worker';
+import { lastSavedView, type StoredView } from './saved-view';
 import { rememberedUser } from './session';
-import { lastSavedView, readStoredView, type StoredView } from './stored-view';
 
 const remembered = location.pathname === '/login' ? null : rememberedUser();
 let early: Promise<StoredView | null> | null = null;
 if (remembered) {
   prepareHub(__FLEETWIRE_VERSION__, remembered);
   // The copy a closing window left in localStorage is there at once; IndexedDB takes a while to open.
+  // Its reader (and idb) is a chunk of its own, so that the login page's script does without them.
   const saved = lastSavedView(remembered);
-  early = saved ? Promise.resolve(saved) : readStoredView(remembered);
+  early = saved
+    ? Promise.resolve(saved)
+    : import('./stored-view').then(
+        ({ readStoredView }) => readStoredView(remembered),
+        // Not loaded (offline before the service worker had the chunk): the hub's welcome still comes.
+        () => null,
+      );
 }
 
 /** The stored view read at start-up, when it belongs to `me`; null otherwise. Taken once. */

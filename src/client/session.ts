@@ -3,9 +3,10 @@
  * Everything after login goes through the hub client (`connectFleet`), logout included.
  */
 import { sameOperator, type Me } from '../shared/fleet';
-import { databaseName } from '../store/index';
+// Not idb or the store's schema: the login page loads this module, and needs only the name.
+import { databaseName } from '../store/name';
 import { alertNotifications } from './notifications';
-import { forgetSavedViews } from './stored-view';
+import { forgetSavedViews } from './saved-view';
 
 /** localStorage key of alert ids notified, written by builds before the hub chose the tab. */
 const LEGACY_NOTIFIED_KEY = 'fleetwire:notified-alerts';

@@ -43,10 +43,7 @@ export interface FleetDBSchema extends DBSchema {
 /** Schema version; each bump adds an `if (oldVersion < N)` step below. */
 const DB_VERSION = 2;
 
-/** The database name of one operator in one tenant (design.md). */
-export function databaseName(tenant: string, username: string): string {
-  return `fleetwire:${tenant}:${username}`;
-}
+export { databaseName } from './name';
 
 function toStored(event: StreamEvent): StoredEvent | null {
   const key = parseEventId(event.id);
