@@ -1,14 +1,14 @@
 // Freshness as an operator sees it: from sending an event until the truck's panel in each window in
 // view shows that event or a later one. fleetwire against a trivial page in the same run.
 import type { Page } from 'playwright-core';
-import { compareEventIds } from '../src/shared/events';
 import { launchProfile, logIn, newWindow, type Profile } from '../test/support/browser';
 import { startServer, type RunningServer } from '../test/support/server';
 import { driveIngest } from './drive';
+import { CLEAR_LOG_JS, FLEETWIRE_PAGE_JS, FLOOR_PAGE_JS, READ_LOG_JS, freshness, type WindowLog } from './freshness';
 import { cpuByProcessKind, cpuSnapshot, type CpuSnapshot } from './cpu';
 import { untilQuiet } from './quiet';
 import os from 'node:os';
-import { gitState, ms, quantile, table, writeResult } from './report';
+import { gitState, ms, table, writeResult } from './report';
 
 const WINDOW_COUNTS = (process.env.BENCH_WINDOWS ?? '1,6,10,20,50').split(',').map(Number);
 const RATE_PER_S = Number(process.env.BENCH_FRESH_RATE ?? 200);
@@ -26,75 +26,6 @@ const TARGET_WINDOWS = 20;
 const TARGET_FACTOR = 2;
 
 type Mode = 'floor' | 'fleetwire';
-
-/** What one window showed: [truckId, event id, epoch ms] each time a shown panel changed. */
-type ShownLog = [string, string, number][];
-
-declare global {
-  interface Window {
-    __shown?: ShownLog;
-    /** The trucks this window shows (in view), whose events it is measured on. */
-    __watched?: string[];
-  }
-}
-
-/**
- * The floor: what any page does with the fewest steps. One EventSource in the tab that holds a Web
- * Lock, the events handed to every tab on a BroadcastChannel, one line of text set per event and
- * counted as shown in the next animation frame.
- */
-const FLOOR_PAGE_JS = `(() => {
-  const shown = [];
-  window.__shown = shown;
-  window.__watched = null;
-  document.body.innerHTML = '<p id="line" style="font: 16px system-ui">waiting</p>';
-  const line = document.getElementById('line');
-  const channel = new BroadcastChannel('floor');
-  const show = (truckId, id) => {
-    line.textContent = truckId + ' ' + id;
-    requestAnimationFrame(() => shown.push([truckId, id, Date.now()]));
-  };
-  channel.onmessage = (e) => show(e.data.truckId, e.data.id);
-  navigator.locks.request('floor-leader', () => new Promise(() => {
-    const source = new EventSource('/api/stream');
-    source.addEventListener('telemetry', (e) => {
-      const truckId = JSON.parse(e.data).truckId;
-      channel.postMessage({ truckId, id: e.lastEventId });
-      show(truckId, e.lastEventId);
-    });
-  }));
-})()`;
-
-/**
- * fleetwire: logs each change of `data-last-event` (set once the panel's DOM holds that event) of
- * the panels in view. A dashboard window is scrolled to its panel grid first, as an operator
- * watching panels has it.
- */
-const FLEETWIRE_PAGE_JS = `(async () => {
-  const all = (root, selector, out = []) => {
-    out.push(...root.querySelectorAll(selector));
-    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) all(el.shadowRoot, selector, out);
-    return out;
-  };
-  const grid = all(document, '.grid')[0];
-  if (grid) grid.scrollIntoView({ block: 'start' });
-  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-  const shown = [];
-  window.__shown = shown;
-  const panels = all(document, 'truck-panel').filter((p) => {
-    const r = p.getBoundingClientRect();
-    return r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth;
-  });
-  window.__watched = panels.map((p) => p.getAttribute('truck-id'));
-  const observer = new MutationObserver((records) => {
-    const now = Date.now();
-    for (const r of records) {
-      const id = r.target.getAttribute('data-last-event');
-      if (id) shown.push([r.target.getAttribute('truck-id'), id, now]);
-    }
-  });
-  for (const p of panels) observer.observe(p, { attributes: true, attributeFilter: ['data-last-event'] });
-})()`;
 
 async function openWindow(profile: Profile, mode: Mode, index: number, url: string): Promise<Page> {
   const page = await newWindow(profile.context, WINDOW_SIZE);
@@ -127,46 +58,6 @@ interface Row {
   cores: Record<string, number>;
 }
 
-/** Per event and window: send → the first log entry of that truck at this event or later. */
-function freshness(sentAt: Map<string, string>, sentTime: Map<string, number>, logs: { shown: ShownLog; watched: string[] | null }[], endedAt: number) {
-  const latencies: number[] = [];
-  let exact = 0;
-  let notShown = 0;
-  let wentBack = 0;
-  for (const { shown, watched } of logs) {
-    const byTruck = new Map<string, { id: string; at: number }[]>();
-    for (const [truckId, id, at] of shown) {
-      let list = byTruck.get(truckId);
-      if (!list) byTruck.set(truckId, (list = []));
-      const previous = list.at(-1);
-      if (previous && compareEventIds(id, previous.id) < 0) wentBack += 1;
-      list.push({ id, at });
-    }
-    for (const [eventId, truckId] of sentAt) {
-      if (watched && !watched.includes(truckId)) continue;
-      const sent = sentTime.get(eventId)!;
-      const list = byTruck.get(truckId) ?? [];
-      const first = list.find((e) => compareEventIds(e.id, eventId) >= 0);
-      if (first) {
-        latencies.push(first.at - sent);
-        if (first.id === eventId) exact += 1;
-      } else {
-        latencies.push(endedAt - sent);
-        notShown += 1;
-      }
-    }
-  }
-  return {
-    pairs: latencies.length,
-    p50: quantile(latencies, 0.5),
-    p99: quantile(latencies, 0.99),
-    max: latencies.length ? Math.max(...latencies) : null,
-    paintedIndividually: latencies.length ? exact / latencies.length : 0,
-    notShown,
-    wentBack,
-  };
-}
-
 async function run(mode: Mode, windows: number): Promise<Row> {
   await untilQuiet();
   const profile = await launchProfile();
@@ -178,7 +69,7 @@ async function run(mode: Mode, windows: number): Promise<Row> {
     await driveIngest(server.url, RATE_PER_S, WARMUP_SECONDS, sample);
     await new Promise((r) => setTimeout(r, 1_000));
     if (mode === 'fleetwire') for (const page of pages) await page.evaluate(FLEETWIRE_PAGE_JS);
-    for (const page of pages) await page.evaluate(() => window.__shown?.splice(0));
+    for (const page of pages) await page.evaluate(CLEAR_LOG_JS);
     const before: CpuSnapshot = await cpuSnapshot(profile.dir, server.process.pid!);
     const startedAt = Date.now();
     const drive = await driveIngest(server.url, RATE_PER_S, SECONDS, sample);
@@ -186,7 +77,7 @@ async function run(mode: Mode, windows: number): Promise<Row> {
     const cores = cpuByProcessKind(before, after, (Date.now() - startedAt) / 1000);
     await new Promise((r) => setTimeout(r, DRAIN_MS));
     const endedAt = Date.now();
-    const logs = await Promise.all(pages.map((p) => p.evaluate(() => ({ shown: window.__shown ?? [], watched: window.__watched ?? null }))));
+    const logs = await Promise.all(pages.map((p) => p.evaluate(READ_LOG_JS) as Promise<WindowLog>));
     return { mode, windows, ...freshness(drive.truckOf, drive.sentAt, logs, endedAt), cores };
   } finally {
     await profile.close();

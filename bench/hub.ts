@@ -4,7 +4,9 @@ import type { Page } from 'playwright-core';
 import { launchProfile, logIn, newWindow, type Profile } from '../test/support/browser';
 import { startServer, type RunningServer } from '../test/support/server';
 import { startCountingProxy, type CountingProxy } from '../test/support/tcp-proxy';
-import { driveIngest } from './drive';
+import { driveIngest, type DriveResult } from './drive';
+import { CLEAR_LOG_JS, FLEETWIRE_PAGE_JS, NAIVE_PAGE_JS, READ_LOG_JS, freshness, type WindowLog } from './freshness';
+import { cpuByProcessKind, cpuSnapshot } from './cpu';
 import { processesMentioning, untilQuiet } from './quiet';
 import { ms, quantile, table, writeResult } from './report';
 
@@ -29,17 +31,13 @@ const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_S ?? 300);
 const MEMORY_SAMPLE_S = 30;
 /** A request from the last tab that takes longer than this is reported as stalled. */
 const FETCH_TIMEOUT_MS = 5_000;
+/** After the last event of a latency run, how long a tab has to show it (else it counts as that late). */
+const DRAIN_MS = 3_000;
 const TRUCKS = Array.from({ length: 20 }, (_, i) => `acme-${String(i + 1).padStart(2, '0')}`);
 
 
-interface Painted {
-  [eventId: string]: number;
-}
-
 declare global {
   interface Window {
-    __painted?: Painted;
-    __received?: Painted;
     __longTasks?: number[];
   }
 }
@@ -54,14 +52,14 @@ async function gauge(): Promise<number> {
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
-/** Ingests at `rate` events/s for `seconds`, round-robin over the fleet; returns send time per event id. */
-async function drive(rate: number, seconds: number): Promise<Map<string, number>> {
+/** Ingests at `rate` events/s for `seconds`, round-robin over the fleet. */
+function drive(rate: number, seconds: number): Promise<DriveResult> {
   const sample = (n: number) => ({ truckId: TRUCKS[n % TRUCKS.length]!, ts: Date.now(), lat: 51.9, lon: 4.5 + n * 1e-6, speedKph: 60, headingDeg: 90 });
-  return (await driveIngest(server.url, rate, seconds, sample)).sentAt;
+  return driveIngest(server.url, rate, seconds, sample);
 }
 
 /**
- * A naive tab: its own EventSource, recording when each event reaches the next frame. Returns null
+ * A naive tab: its own EventSource, each event shown in the next frame (NAIVE_PAGE_JS). Returns null
  * when the tab cannot even load: every connection the browser allows the host is held by a stream.
  */
 async function openNaiveTab(profile: Profile): Promise<Page | null> {
@@ -71,25 +69,14 @@ async function openNaiveTab(profile: Profile): Promise<Page | null> {
   } catch {
     return null;
   }
-  await page.evaluate('globalThis.__name ??= (fn) => fn');
-  await page.evaluate(() => {
-    const painted: Painted = {};
-    const received: Painted = {};
-    window.__painted = painted;
-    window.__received = received;
-    const source = new EventSource('/api/stream');
-    source.addEventListener('telemetry', (e) => {
-      const id = (e as MessageEvent).lastEventId;
-      received[id] = Date.now();
-      requestAnimationFrame(() => (painted[id] = Date.now()));
-    });
-  });
+  await page.evaluate(NAIVE_PAGE_JS);
   return page;
 }
 
 /**
- * A fleetwire tab: records when each truck panel's `data-last-event` changes (the painted event).
- * Without `record` it is left alone: the records grow with every event, which a memory run must not count.
+ * A fleetwire tab. With `record`, it logs when each event reaches its client (*received*) and, from
+ * `startShowing`, what its panels in view show (FLEETWIRE_PAGE_JS). Without, it is left alone: the
+ * records grow with every event, which a memory run must not count.
  */
 async function openHubTab(profile: Profile, path: string, record = true): Promise<Page> {
   const page = await newWindow(profile.context);
@@ -100,9 +87,7 @@ async function openHubTab(profile: Profile, path: string, record = true): Promis
   // tsx compiles this file with esbuild's keepNames, whose __name helper does not exist in the page.
   await page.evaluate('globalThis.__name ??= (fn) => fn');
   await page.evaluate(() => {
-    const painted: Painted = {};
-    const received: Painted = {};
-    window.__painted = painted;
+    const received: Record<string, number> = {};
     window.__received = received;
     // Received: the tab's client has the event (before any rendering), comparable to the naive tab.
     const fleetwire = window.fleetwire!;
@@ -118,20 +103,6 @@ async function openHubTab(profile: Profile, path: string, record = true): Promis
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) longTasks.push(entry.duration);
     }).observe({ type: 'longtask' });
-    const observer = new MutationObserver((records) => {
-      const now = Date.now();
-      for (const r of records) {
-        const id = (r.target as Element).getAttribute('data-last-event');
-        if (id && painted[id] === undefined) painted[id] = now;
-      }
-    });
-    const visit = (root: Document | ShadowRoot) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.localName === 'truck-panel') observer.observe(el, { attributes: true, attributeFilter: ['data-last-event'] });
-        if (el.shadowRoot) visit(el.shadowRoot);
-      }
-    };
-    visit(document);
   });
   return page;
 }
@@ -153,11 +124,15 @@ interface LatencyRow {
   streamConnections: number;
   serverGauge: number;
   fetchMs: number | null;
+  /** Freshness (bench/freshness.ts) over the tabs that received anything. */
   p50: number | null;
   p99: number | null;
+  paintedIndividually: number;
+  notShown: number;
   receivedP50: number | null;
   receivedP99: number | null;
   tabsReceiving: number;
+  /** (event, tab) pairs measured. */
   samples: number;
 }
 
@@ -180,40 +155,39 @@ async function latencyRun(mode: 'naive' | 'hub', tabs: number): Promise<LatencyR
     // events at once, which on two cores is a start-up cost, not the steady latency measured here.
     await drive(LATENCY_RATE_PER_S, WARMUP_SECONDS);
     await settle(1_000);
-    const sentAt = await drive(LATENCY_RATE_PER_S, LATENCY_SECONDS);
-    await settle(2_000);
-    const latencies: number[] = [];
+    const open = pages.filter((p): p is Page => p !== null);
+    if (mode === 'hub') for (const page of open) await page.evaluate(FLEETWIRE_PAGE_JS);
+    for (const page of open) await page.evaluate(CLEAR_LOG_JS);
+    const driven = await drive(LATENCY_RATE_PER_S, LATENCY_SECONDS);
+    await settle(DRAIN_MS);
+    const endedAt = Date.now();
     const receivedLatencies: number[] = [];
-    let tabsReceiving = 0;
-    for (const page of pages) {
-      if (!page) continue;
+    const logs: WindowLog[] = [];
+    for (const page of open) {
       const received = await page.evaluate(() => window.__received ?? {});
       for (const [id, at] of Object.entries(received)) {
-        const sent = sentAt.get(id);
+        const sent = driven.sentAt.get(id);
         if (sent !== undefined) receivedLatencies.push(at - sent);
       }
-      const painted = await page.evaluate(() => window.__painted ?? {});
-      let got = 0;
-      for (const [id, at] of Object.entries(painted)) {
-        const sent = sentAt.get(id);
-        if (sent === undefined) continue;
-        latencies.push(at - sent);
-        got += 1;
-      }
-      if (got > 0) tabsReceiving += 1;
+      const log = (await page.evaluate(READ_LOG_JS)) as WindowLog;
+      // A naive tab beyond the browser's connection limit never receives anything: counted apart.
+      if (log.shown.length > 0) logs.push(log);
     }
+    const fresh = freshness(driven.truckOf, driven.sentAt, logs, endedAt);
     return {
       mode,
       tabs,
       streamConnections,
       serverGauge,
       fetchMs,
-      p50: quantile(latencies, 0.5),
-      p99: quantile(latencies, 0.99),
+      p50: fresh.p50,
+      p99: fresh.p99,
+      paintedIndividually: fresh.paintedIndividually,
+      notShown: fresh.notShown,
       receivedP50: quantile(receivedLatencies, 0.5),
       receivedP99: quantile(receivedLatencies, 0.99),
-      tabsReceiving,
-      samples: latencies.length,
+      tabsReceiving: logs.length,
+      samples: fresh.pairs,
     };
   } finally {
     await profile.close();
@@ -239,9 +213,11 @@ async function throughputRun() {
     const before = await pages[0]!.evaluate(async () => window.fleetwire!.diagnostics());
     // Only what happens under load counts: forget the long tasks of page start-up and warm-up.
     for (const page of pages) await page.evaluate(() => window.__longTasks?.splice(0));
+    const cpuBefore = await cpuSnapshot(profile.dir, server.process.pid!);
     const start = Date.now();
-    const sentAt = await drive(THROUGHPUT_RATE_PER_S, THROUGHPUT_SECONDS);
+    const { sentAt } = await drive(THROUGHPUT_RATE_PER_S, THROUGHPUT_SECONDS);
     const offeredEnd = Date.now();
+    const cores = cpuByProcessKind(cpuBefore, await cpuSnapshot(profile.dir, server.process.pid!), (Date.now() - start) / 1000);
     const lastId = [...sentAt.keys()].sort((a, b) => seqOf(a) - seqOf(b)).at(-1)!;
     // Fanned out: every tab's client has the last event.
     const deadline = Date.now() + 60_000;
@@ -276,6 +252,8 @@ async function throughputRun() {
       persistedPerSec: persistedAt ? events / ((persistedAt - start) / 1000) : null,
       longTasksOver50ms: longTasks.filter((d) => d > 50).length,
       longestTaskMs: longTasks.length ? Math.max(...longTasks) : 0,
+      /** Cores used while the load was offered, by process kind (bench/cpu.ts). */
+      cores,
     };
   } finally {
     await profile.close();
@@ -346,7 +324,8 @@ try {
   const offered = throughput[0]!;
   const memory = MEMORY_SECONDS > 0 ? await memoryRun() : [];
 
-  const first = memory[1] ?? memory[0];
+  const cpuKinds = [...new Set(throughput.flatMap((t) => Object.keys(t.cores)))].sort();
+  const first = memory[0];
   const last = memory.at(-1);
   const md = `## Hub: one stream per browser vs one EventSource per tab
 
@@ -360,12 +339,16 @@ the proxy (the server's \`fleetwire_sse_connections\` gauge agrees: column *gaug
 is \`fetch('/api/me')\` from the newest tab (stalled = no answer, or the tab itself did not load, within
 ${FETCH_TIMEOUT_MS / 1000} s).
 Latency runs ${LATENCY_RATE_PER_S} ev/s for ${LATENCY_SECONDS} s after a ${WARMUP_SECONDS} s warm-up at the same rate, from the ingest request being sent: *received* is the
-event in the tab's JavaScript (naive: the EventSource message; hub: the tab's FleetClient), *painted*
-is the truck panel's \`data-last-event\` changing (hub: the real dashboard and truck pages render) or
-the next animation frame after the message (naive: nothing to render).
+event in the tab's JavaScript (naive: the EventSource message; hub: the tab's FleetClient). *fresh* is
+what the operator sees (\`bench/freshness.ts\`): per event and tab, until the tab shows the truck's panel
+with that event **or a later one** (hub: the panels in view — dashboards scrolled to their grid, truck
+pages their truck; naive: one line of text per event, in the next frame). *painted individually* is
+the share of those (event, tab) pairs whose exact event was shown; an event not shown within
+${DRAIN_MS / 1000} s counts as that late (*not shown*). A naive tab beyond the browser's six connections receives
+nothing and is left out of *fresh* (column *tabs receiving*).
 
 ${table(
-  ['tabs', 'mode', 'stream connections', 'gauge', 'fetch from last tab', 'received p50', 'p99', 'painted p50', 'p99', 'tabs receiving'],
+  ['tabs', 'mode', 'stream connections', 'gauge', 'fetch from last tab', 'received p50', 'p99', 'fresh p50', 'p99', 'painted individually', 'not shown', 'tabs receiving'],
   rows.map((r) => [
     r.tabs,
     r.mode,
@@ -376,51 +359,39 @@ ${table(
     ms(r.receivedP99),
     ms(r.p50),
     ms(r.p99),
+    `${Math.round(r.paintedIndividually * 100)} %`,
+    r.notShown,
     `${r.tabsReceiving}/${r.tabs}`,
   ]),
 )}
 
-Targets: 1 connection for 50 tabs; fetch < 100 ms with 20 tabs; ingest→painted p99 ≤ 50 ms in 20 tabs at 200 ev/s.
-
-Where the time goes (CPU per thread read from \`/proc\` in this same setup, 200 ev/s): 20 windows use
-about 1.2 of the machine's 2 cores, 3 % of a core per window for the page's main thread and about as
-much again for its compositor, raster and the GPU process's display compositor; the hub's
-SharedWorker thread is under 5 %. 50 windows that all keep painting need more than the two cores, so
-every stage waits for a core, *received* included. A hidden tab does not paint at all (it takes
-changes every 500 ms), so on a desktop only the windows in view cost this.
+Targets: 1 connection for 50 tabs; fetch < 100 ms with 20 tabs. Freshness in many windows against a
+trivial page is the *fresh* benchmark below.
 
 ### Hub throughput
 
 ${offered.offeredPerSec} ev/s offered for ${THROUGHPUT_SECONDS} s (${offered.events} events) to ${offered.tabs} dashboard windows, after a ${WARMUP_SECONDS} s warm-up at ${LATENCY_RATE_PER_S} ev/s; ${THROUGHPUT_RUNS} runs, each on a fresh browser profile once the previous one has exited.
 
 ${table(
-  ['run', 'fanned out to all tabs', 'persisted to IndexedDB', 'long tasks > 50 ms (all tabs)', 'longest task'],
+  ['run', 'fanned out to all tabs', 'persisted to IndexedDB', 'long tasks > 50 ms (all tabs)', 'longest task', ...cpuKinds.map((k) => `cores: ${k}`)],
   throughput.map((t, i) => [
     i + 1,
     t.fannedOutPerSec === null ? 'did not finish' : `${Math.round(t.fannedOutPerSec)} ev/s`,
     t.persistedPerSec === null ? 'did not finish' : `${Math.round(t.persistedPerSec)} ev/s`,
     t.longTasksOver50ms,
     ms(t.longestTaskMs),
+    ...cpuKinds.map((k) => (t.cores[k] ?? 0).toFixed(2)),
   ]),
 )}
 
 Target: ≥ 5,000 ev/s through the hub with no long task > 50 ms. Rates are events over the time from the
 first ingest request to the moment the last event was in every tab (or in IndexedDB), so they include
-the server's ingest.
+the server's ingest. *cores*: CPU time while the load was offered divided by its length, per process
+kind (\`/proc/<pid>/stat\`, \`bench/cpu.ts\`).
 
 The ten dashboards are windows in view. Each tab's client applies every event as it comes, and at
 this rate (over 1,000 ev/s to one tab) the dashboard paints at most every 100 ms instead of every
-frame (docs/architecture.md, Rendering): ten windows painting every frame of the flood kept both
-cores busy and made tasks of 5 ms of CPU last 60–110 ms while they waited for a core. The hub's
-fan-out and IndexedDB writes run in the SharedWorker (and the browser's IndexedDB backend), off the
-pages' main threads.
-
-Where the CPU goes at this rate (per thread, from \`/proc\`, in this same setup): the browser's
-IndexedDB backend about 37 % of a core (one record per event, as \`events\` keeps them), the ten
-pages' main threads about 48 % together, the hub's SharedWorker about 15 %, the server about 10 %:
-about 1.6 of the 2 cores with compositing and the load generator. A long task that remains is a task
-of a few milliseconds of CPU that waited for a core while a flush was written: with the writes
-switched off in a test build, four runs had one long task between them (52 ms).
+frame (docs/architecture.md, Rendering).
 
 ### Hub memory over time
 

@@ -70,6 +70,8 @@ export class FleetController implements ReactiveController {
   private _hostChanged = false;
   private _frame: number | null = null;
   private _timer: ReturnType<typeof setTimeout> | null = null;
+  /** When `_timer` waits (for off-screen trucks to be due, or a flood's pace) rather than flushes: its end. */
+  private _waitUntil: number | null = null;
   private readonly _views = new Map<string, { version: number; tick: number; view: TruckView }>();
   private _rateWindowStart = 0;
   private _rateWindowEvents = 0;
@@ -245,6 +247,7 @@ export class FleetController implements ReactiveController {
     if (this._timer !== null) clearTimeout(this._timer);
     this._frame = null;
     this._timer = null;
+    this._waitUntil = null;
   }
 
   private _onChange(detail: FleetClientEventMap['change']): void {
@@ -256,11 +259,7 @@ export class FleetController implements ReactiveController {
 
   /** Trucks now shown in view: their waiting changes are painted in the next frame. */
   cameIntoView(truckIds: readonly string[]): void {
-    if (!truckIds.some((id) => this._pending.has(id)) || this._frame !== null) return;
-    // Waiting for an off-screen truck to be due: this one is due now.
-    if (this._timer !== null) clearTimeout(this._timer);
-    this._timer = null;
-    this._schedule();
+    if (truckIds.some((id) => this._pending.has(id))) this._schedule();
   }
 
   private _hostChange(): void {
@@ -300,7 +299,8 @@ export class FleetController implements ReactiveController {
   }
 
   private _schedule(): void {
-    if (this._options.watch === false || this._frame !== null || this._timer !== null) return;
+    // A frame is coming, or a hidden tab's flush: either takes what is pending now.
+    if (this._options.watch === false || this._frame !== null || (this._timer !== null && this._waitUntil === null)) return;
     const hidden = document.visibilityState === 'hidden';
     const flooded = this._flooded && !hidden ? this._paintedAt + FLOOD_PAINT_INTERVAL_MS - performance.now() : 0;
     // Only trucks off screen wait: come back when the first of them is due.
@@ -308,12 +308,20 @@ export class FleetController implements ReactiveController {
     if (due === Infinity) return;
     const wait = Math.max(flooded, due);
     if (wait > 0) {
+      const until = performance.now() + wait;
+      // Already waiting, and not for longer: a change due sooner shortens the wait, never the reverse.
+      if (this._timer !== null && this._waitUntil !== null && this._waitUntil <= until) return;
+      if (this._timer !== null) clearTimeout(this._timer);
+      this._waitUntil = until;
       this._timer = setTimeout(() => {
         this._timer = null;
+        this._waitUntil = null;
         this._schedule();
       }, wait);
       return;
     }
+    if (this._timer !== null) clearTimeout(this._timer);
+    this._waitUntil = null;
     this._timer = setTimeout(() => this._flush(), FALLBACK_FLUSH_MS);
     if (!hidden) this._frame = requestAnimationFrame(() => this._flush());
   }
@@ -340,6 +348,7 @@ export class FleetController implements ReactiveController {
     if (this._timer !== null) clearTimeout(this._timer);
     this._frame = null;
     this._timer = null;
+    this._waitUntil = null;
     let ids: string[];
     if (this._pendingAll) {
       ids = [...this.trucks.keys(), ...this._pending.keys()];
@@ -350,13 +359,17 @@ export class FleetController implements ReactiveController {
       ids = [...this._pending.keys()];
       this._pending = new Map();
     } else {
-      // A Map keeps insertion order: oldest change first, within one frame's budget.
+      // Within one frame's budget: trucks in view first, then those off screen that waited long
+      // enough; oldest change first in each (a Map keeps insertion order).
       const now = performance.now();
-      ids = [];
+      const inView: string[] = [];
+      const offScreen: string[] = [];
       for (const [id, since] of this._pending) {
-        if (ids.length >= MAX_TRUCKS_PER_FRAME) break;
-        if (this._due(id, since, now)) ids.push(id);
+        if (inView.length >= MAX_TRUCKS_PER_FRAME) break;
+        if (this._options.inView?.(id) ?? true) inView.push(id);
+        else if (now - since >= OFF_SCREEN_UPDATE_MS) offScreen.push(id);
       }
+      ids = [...inView, ...offScreen].slice(0, MAX_TRUCKS_PER_FRAME);
       for (const id of ids) this._pending.delete(id);
     }
     for (const id of ids) this._versions.set(id, this.version(id) + 1);

@@ -162,4 +162,37 @@ describe('freshness', () => {
     expect(scrolled.before).not.toBe(id);
     expect(scrolled.frames).toBeLessThanOrEqual(FRAMES_TO_CATCH_UP);
   });
+
+  it('a panel in view paints its change in the next frames while an off-screen panel waits for its turn', async () => {
+    const page = await openLoggedIn('/?sort=name');
+    const first = await ingest(server.url, 'demo-acme', [sample('acme-01'), sample('acme-24')]);
+    await waitForPainted(page, 'acme-01', first[0]!);
+    await waitForPainted(page, 'acme-24', first[1]!);
+    // acme-24 (off screen) changes first and waits; then acme-01 (in view) changes.
+    const [waiting] = await ingest(server.url, 'demo-acme', [sample('acme-24')]);
+    await page.waitForFunction((id) => window.fleetwire!.trucks.get('acme-24')!.lastEventId === id, waiting);
+    await page.evaluate(() => {
+      const w = window as unknown as { __inView: Promise<{ newest: string; frames: number }> };
+      const dashboard = document.querySelector('fleet-app')!.shadowRoot!.querySelector('fleet-dashboard')!;
+      const target = dashboard.shadowRoot!.querySelector('truck-panel[truck-id="acme-01"]')!;
+      w.__inView = new Promise((resolve) => {
+        const off = window.fleetwire!.addEventListener('change', ({ truckIds }) => {
+          if (!truckIds.includes('acme-01')) return;
+          off();
+          const id = window.fleetwire!.trucks.get('acme-01')!.lastEventId!;
+          let frames = 0;
+          const check = () => {
+            frames += 1;
+            if (target.getAttribute('data-last-event') === id || frames > 100) resolve({ newest: id, frames });
+            else requestAnimationFrame(check);
+          };
+          requestAnimationFrame(check);
+        });
+      });
+    });
+    const [id] = await ingest(server.url, 'demo-acme', [sample('acme-01')]);
+    const seen = await page.evaluate(() => (window as unknown as { __inView: Promise<{ newest: string; frames: number }> }).__inView);
+    expect(seen.newest).toBe(id);
+    expect(seen.frames).toBeLessThanOrEqual(FRAMES_TO_CATCH_UP);
+  });
 });
