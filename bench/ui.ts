@@ -1,25 +1,29 @@
 // The dashboard under load: 100 trucks at 200 ev/s in real Chromium; main-thread long tasks,
-// frame rate and ingest→painted latency; and the size of the JavaScript the dashboard loads first.
+// frame rate and freshness of the panels in view; and the size of the JavaScript the dashboard loads first.
 import { launchProfile, logIn } from '../test/support/browser';
 import { untilQuiet } from './quiet';
 import { startServer } from '../test/support/server';
 import { initialJsKb, loginJsKb } from './bundle';
 import { driveIngest } from './drive';
-import { ms, quantile, table, writeResult } from './report';
+import { FLEETWIRE_PAGE_JS, READ_LOG_JS, freshness, type WindowLog } from './freshness';
+import { gitState, ms, table, writeResult } from './report';
 
 const TRUCKS = 100;
 const RATE_PER_S = 200;
 const SECONDS = Number(process.env.BENCH_UI_S ?? 30);
 /** Budget for the dashboard's initial JavaScript, gzip: ≤ 60 KB. */
 const INITIAL_JS_BUDGET_KB = 60;
+/** "60 frames/s": a frame rate this close to it counts, frames being counted over the whole run. */
+const MIN_FPS = 58;
 
 declare global {
   interface Window {
-    __ui?: { longTasks: number[]; frames: number; painted: Record<string, number> };
+    __ui?: { longTasks: number[]; frames: number };
   }
 }
 
 await untilQuiet();
+const git = gitState();
 const server = await startServer({ FLEETWIRE_DEMO_TRUCKS: String(TRUCKS), LOG_LEVEL: 'error' });
 const profile = await launchProfile();
 try {
@@ -32,7 +36,7 @@ try {
   // tsx compiles this file with esbuild's keepNames, whose __name helper does not exist in the page.
   await page.evaluate('globalThis.__name ??= (fn) => fn');
   await page.evaluate(() => {
-    const ui = { longTasks: [] as number[], frames: 0, painted: {} as Record<string, number> };
+    const ui = { longTasks: [] as number[], frames: 0 };
     window.__ui = ui;
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) ui.longTasks.push(entry.duration);
@@ -42,24 +46,11 @@ try {
       requestAnimationFrame(frame);
     };
     requestAnimationFrame(frame);
-    const observer = new MutationObserver((records) => {
-      const now = Date.now();
-      for (const r of records) {
-        const id = (r.target as Element).getAttribute('data-last-event');
-        if (id && ui.painted[id] === undefined) ui.painted[id] = now;
-      }
-    });
-    const visit = (root: Document | ShadowRoot) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.localName === 'truck-panel') observer.observe(el, { attributes: true, attributeFilter: ['data-last-event'] });
-        if (el.shadowRoot) visit(el.shadowRoot);
-      }
-    };
-    visit(document);
   });
+  await page.evaluate(FLEETWIRE_PAGE_JS);
   const panels = await page.locator('truck-panel').count();
 
-  const { sentAt, startedAt: start } = await driveIngest(server.url, RATE_PER_S, SECONDS, (n) => ({
+  const { sentAt, truckOf, startedAt: start } = await driveIngest(server.url, RATE_PER_S, SECONDS, (n) => ({
     truckId: `acme-${String((n % TRUCKS) + 1).padStart(2, '0')}`,
     ts: Date.now(),
     lat: 50 + (n % 7) * 0.01,
@@ -71,9 +62,8 @@ try {
   await new Promise((r) => setTimeout(r, 1_000));
   const elapsedS = (Date.now() - start) / 1000;
   const ui = await page.evaluate(() => window.__ui!);
-  const latencies = Object.entries(ui.painted)
-    .map(([id, at]) => (sentAt.has(id) ? at - sentAt.get(id)! : null))
-    .filter((v): v is number => v !== null);
+  const log = (await page.evaluate(READ_LOG_JS)) as WindowLog;
+  const fresh = freshness(truckOf, sentAt, [log], Date.now());
   const js = await initialJsKb();
   const loginJs = await loginJsKb();
   const result = {
@@ -85,8 +75,11 @@ try {
     longTasksOver50ms: ui.longTasks.filter((d) => d > 50).length,
     longestTaskMs: ui.longTasks.length ? Math.max(...ui.longTasks) : 0,
     framesPerSec: Math.round(ui.frames / elapsedS),
-    paintedP50: quantile(latencies, 0.5),
-    paintedP99: quantile(latencies, 0.99),
+    panelsInView: log.watched?.length ?? 0,
+    freshP50: fresh.p50,
+    freshP99: fresh.p99,
+    paintedIndividually: fresh.paintedIndividually,
+    notShown: fresh.notShown,
     initialJs: js,
     loginJs,
   };
@@ -98,15 +91,17 @@ try {
 
 One dashboard tab (1600×1000, ${panels} truck panels) of a ${TRUCKS}-truck fleet
 (\`FLEETWIRE_DEMO_TRUCKS=${TRUCKS}\`) at ${RATE_PER_S} ev/s for ${SECONDS} s (${result.events} events), real Chromium.
-Long tasks come from a \`PerformanceObserver\` on the page; *painted* is ingest request sent →
-the panel's \`data-last-event\` changing.
+Commit \`${git.commit.slice(0, 12)}\`${git.dirty ? ' (with uncommitted changes)' : ''}. The page is scrolled to its panel grid (${result.panelsInView} panels in view).
+Long tasks come from a \`PerformanceObserver\` on the page; *fresh* is, per event of a truck whose
+panel is in view, ingest request sent → the panel shows that event or a later one
+(\`bench/freshness.ts\`); *painted individually* the share of those events shown themselves.
 
 ${table(
-  ['long tasks > 50 ms', 'longest task', 'frames/s', 'ingest→painted p50', 'p99', 'initial JS (gzip)'],
-  [[result.longTasksOver50ms, ms(result.longestTaskMs), result.framesPerSec, ms(result.paintedP50), ms(result.paintedP99), `${js.kb} KB (${js.files.length} files)`]],
+  ['long tasks > 50 ms', 'longest task', 'frames/s', 'fresh p50', 'p99', 'painted individually', 'initial JS (gzip)'],
+  [[result.longTasksOver50ms, ms(result.longestTaskMs), result.framesPerSec, ms(result.freshP50), ms(result.freshP99), `${Math.round(result.paintedIndividually * 100)} %`, `${js.kb} KB (${js.files.length} files)`]],
 )}
 
-Targets: no long task > 50 ms with 100 trucks at 200 ev/s; initial JavaScript ≤ ${INITIAL_JS_BUDGET_KB} KB gzip for the
+Targets: 60 frames/s and no long task > 50 ms with 100 trucks at 200 ev/s (${result.framesPerSec >= MIN_FPS && result.longTasksOver50ms === 0 ? '**met**' : '**missed**'}: ${result.framesPerSec} frames/s, ${result.longTasksOver50ms} long tasks); initial JavaScript ≤ ${INITIAL_JS_BUDGET_KB} KB gzip for the
 dashboard (the truck page's map and charts load on demand). The login page loads ${loginJs.kb} KB gzip
 (${loginJs.bytes} bytes before compression, ${loginJs.files.length} files): the dashboard's code comes after the login.`,
   );
