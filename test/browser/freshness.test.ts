@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OFF_SCREEN_UPDATE_MS } from '../../src/app/fleet-controller';
 import { compareEventIds } from '../../src/shared/events';
-import { launchProfile, logIn, openApp, panel, waitForPainted, type Profile } from '../support/browser';
+import { launchProfile, logIn, openApp, waitForPainted, type Profile } from '../support/browser';
 import { ingest, startServer, type RunningServer } from '../support/server';
 
 const WAIT_MS = 20_000;
