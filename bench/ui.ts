@@ -5,12 +5,13 @@ import { untilQuiet } from './quiet';
 import { startServer } from '../test/support/server';
 import { initialJsKb, loginJsKb } from './bundle';
 import { driveIngest } from './drive';
-import { FLEETWIRE_PAGE_JS, READ_LOG_JS, freshness, type WindowLog } from './freshness';
+import { CLEAR_LOG_JS, FLEETWIRE_PAGE_JS, READ_LOG_JS, freshness, type WindowLog } from './freshness';
 import { gitState, ms, table, writeResult } from './report';
 
 const TRUCKS = 100;
 const RATE_PER_S = 200;
 const SECONDS = Number(process.env.BENCH_UI_S ?? 30);
+const WARMUP_SECONDS = 3;
 /** Budget for the dashboard's initial JavaScript, gzip: ≤ 60 KB. */
 const INITIAL_JS_BUDGET_KB = 60;
 /** "60 frames/s": a frame rate this close to it counts, frames being counted over the whole run. */
@@ -49,8 +50,7 @@ try {
   });
   await page.evaluate(FLEETWIRE_PAGE_JS);
   const panels = await page.locator('truck-panel').count();
-
-  const { sentAt, truckOf, startedAt: start } = await driveIngest(server.url, RATE_PER_S, SECONDS, (n) => ({
+  const sample = (n: number) => ({
     truckId: `acme-${String((n % TRUCKS) + 1).padStart(2, '0')}`,
     ts: Date.now(),
     lat: 50 + (n % 7) * 0.01,
@@ -58,7 +58,13 @@ try {
     speedKph: 40 + (n % 50),
     headingDeg: 90,
     fuelPct: 50,
-  }));
+  });
+  // Warm-up at the same rate, not counted: the page compiles its rendering code on the first events,
+  // and the map (drawn before the page was scrolled to the grid) finishes starting.
+  await driveIngest(server.url, RATE_PER_S, WARMUP_SECONDS, sample);
+  await new Promise((r) => setTimeout(r, 1_000));
+  await page.evaluate(`void (window.__ui.longTasks.splice(0), window.__ui.frames = 0, ${CLEAR_LOG_JS})`);
+  const { sentAt, truckOf, startedAt: start } = await driveIngest(server.url, RATE_PER_S, SECONDS, sample);
   await new Promise((r) => setTimeout(r, 1_000));
   const elapsedS = (Date.now() - start) / 1000;
   const ui = await page.evaluate(() => window.__ui!);
@@ -90,7 +96,7 @@ try {
     `## Dashboard under load
 
 One dashboard tab (1600×1000, ${panels} truck panels) of a ${TRUCKS}-truck fleet
-(\`FLEETWIRE_DEMO_TRUCKS=${TRUCKS}\`) at ${RATE_PER_S} ev/s for ${SECONDS} s (${result.events} events), real Chromium.
+(\`FLEETWIRE_DEMO_TRUCKS=${TRUCKS}\`) at ${RATE_PER_S} ev/s for ${SECONDS} s (${result.events} events) after a ${WARMUP_SECONDS} s warm-up at the same rate, real Chromium.
 Commit \`${git.commit.slice(0, 12)}\`${git.dirty ? ' (with uncommitted changes)' : ''}. The page is scrolled to its panel grid (${result.panelsInView} panels in view).
 Long tasks come from a \`PerformanceObserver\` on the page; *fresh* is, per event of a truck whose
 panel is in view, ingest request sent → the panel shows that event or a later one
