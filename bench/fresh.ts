@@ -7,6 +7,7 @@ import { driveIngest } from './drive';
 import { CLEAR_LOG_JS, FLEETWIRE_PAGE_JS, FLOOR_PAGE_JS, READ_LOG_JS, freshness, type WindowLog } from './freshness';
 import { cpuByProcessKind, cpuSnapshot, type CpuSnapshot } from './cpu';
 import { untilQuiet } from './quiet';
+import { traceMainThread, type MainThreadProfile } from './trace';
 import os from 'node:os';
 import { gitState, ms, table, writeResult } from './report';
 
@@ -18,6 +19,8 @@ const WARMUP_SECONDS = 2;
 /** After the last event, how long a window has to show it; an event not shown by then counts as this late. */
 const DRAIN_MS = 5_000;
 const WINDOW_SIZE = { width: 800, height: 600 };
+/** Seconds of load traced for the main-thread breakdown. */
+const TRACE_SECONDS = 3;
 const TRUCK_PAGE = 'acme-03';
 /** Events go round-robin over these trucks (the demo fleet's first 20). */
 const TRUCKS = Array.from({ length: 20 }, (_, i) => `acme-${String(i + 1).padStart(2, '0')}`);
@@ -58,6 +61,8 @@ interface Row {
   cores: Record<string, number>;
   /** fleetwire: p99 of the dashboards and of the truck pages apart (where the lag is). */
   p99ByPage: { dashboards: number | null; truckPages: number | null } | null;
+  /** In the TARGET_WINDOWS row: one window of each kind, its main thread per second (bench/trace.ts). */
+  mainThread: Record<string, MainThreadProfile>;
 }
 
 async function run(mode: Mode, windows: number): Promise<Row> {
@@ -88,7 +93,16 @@ async function run(mode: Mode, windows: number): Promise<Row> {
             truckPages: freshness(drive.truckOf, drive.sentAt, logs.filter((_, i) => i % 2 === 1), endedAt).p99,
           }
         : null;
-    return { mode, windows, ...freshness(drive.truckOf, drive.sentAt, logs, endedAt), cores, p99ByPage };
+    // Where a window's main thread goes, traced after the measured seconds under the same load (a
+    // trace costs CPU itself): the first window of each kind.
+    const traced: Row['mainThread'] = {};
+    if (windows === TARGET_WINDOWS) {
+      const kinds = mode === 'fleetwire' ? ([['dashboard', pages[0]], ['truck page', pages[1]]] as const) : ([['floor', pages[0]]] as const);
+      for (const [kind, page] of kinds) {
+        if (page) traced[kind] = await traceMainThread(profile.context, page, () => driveIngest(server.url, RATE_PER_S, TRACE_SECONDS, sample));
+      }
+    }
+    return { mode, windows, ...freshness(drive.truckOf, drive.sentAt, logs, endedAt), cores, p99ByPage, mainThread: traced };
   } finally {
     await profile.close();
   }
@@ -125,6 +139,16 @@ try {
     mostFleetwire && mostFloor && most > TARGET_WINDOWS
       ? `In ${most} windows fleetwire shows an event or a later one after ${ms(mostFleetwire.p50)} (p50) and ${ms(mostFleetwire.p99)} (p99), ${mostFleetwire.notShown} of ${mostFleetwire.pairs} not within ${DRAIN_MS / 1000} s; the floor ${ms(mostFloor.p50)} and ${ms(mostFloor.p99)}, ${mostFloor.notShown} of ${mostFloor.pairs} not within ${DRAIN_MS / 1000} s.`
       : '';
+  const traceRows = rows.flatMap((r) => Object.entries(r.mainThread).map(([kind, t]) => ({ windows: r.windows, kind, t })));
+  const traceKinds = [...new Set(traceRows.flatMap((r) => Object.keys(r.t.byKindMsPerS)))];
+  const traceTable = traceRows.length
+    ? `Main thread of one window of each kind in the ${TARGET_WINDOWS}-window rows, ms per second of a ${TRACE_SECONDS} s Chromium trace under the same load after the measured seconds (\`bench/trace.ts\`). Wall time of the thread's tasks, which includes waiting for a core when the machine has more work than cores; each kind's inclusive time, so *Layout* forced inside a frame callback counts in both:
+
+${table(
+  ['windows', 'window', 'busy', ...traceKinds],
+  traceRows.map((r) => [r.windows, r.kind, r.t.busyMsPerS.toFixed(0), ...traceKinds.map((k) => (r.t.byKindMsPerS[k] ?? 0).toFixed(1))]),
+)}`
+    : '';
   const kinds = [...new Set(rows.flatMap((r) => Object.keys(r.cores)))].sort();
   const md = `## Freshness: windows in view, fleetwire against a trivial page
 
@@ -166,6 +190,8 @@ ${table(
     ...kinds.map((k) => (r.cores[k] ?? 0).toFixed(2)),
   ]),
 )}
+
+${traceTable}
 
 Target: in ${TARGET_WINDOWS} windows, fleetwire's p99 ≤ ${TARGET_FACTOR}× the floor's p99 in the same run: ${
     verdict
