@@ -46,6 +46,46 @@ function painted(page: Page): Promise<[string, string, number][]> {
   return page.evaluate('window.__painted') as Promise<[string, string, number][]>;
 }
 
+/** What `framesUntilShown` saw: the truck's newest event, what its panel showed then, and frames until it showed it. */
+interface Caught {
+  newest: string;
+  before: string | null;
+  frames: number;
+}
+
+/**
+ * Arms the dashboard: the next change of `truckId` that reaches the tab's client is caught, its
+ * panel optionally scrolled into view right then, and the frames counted until the panel shows it
+ * (gives up after 100). `caught()` resolves with what was seen.
+ */
+async function framesUntilShown(page: Page, truckId: string, options: { scroll: boolean }): Promise<{ caught: () => Promise<Caught> }> {
+  await page.evaluate(
+    ({ truckId, scroll }) => {
+      const w = window as unknown as { __caught: Promise<Caught> };
+      const dashboard = document.querySelector('fleet-app')!.shadowRoot!.querySelector('fleet-dashboard')!;
+      const target = dashboard.shadowRoot!.querySelector(`truck-panel[truck-id="${truckId}"]`)!;
+      w.__caught = new Promise((resolve) => {
+        const off = window.fleetwire!.addEventListener('change', ({ truckIds }) => {
+          if (!truckIds.includes(truckId)) return;
+          off();
+          const newest = window.fleetwire!.trucks.get(truckId)!.lastEventId!;
+          const before = target.getAttribute('data-last-event');
+          if (scroll) target.scrollIntoView();
+          let frames = 0;
+          const check = () => {
+            frames += 1;
+            if (target.getAttribute('data-last-event') === newest || frames > 100) resolve({ newest, before, frames });
+            else requestAnimationFrame(check);
+          };
+          requestAnimationFrame(check);
+        });
+      });
+    },
+    { truckId, scroll: options.scroll },
+  );
+  return { caught: () => page.evaluate(() => (window as unknown as { __caught: Promise<Caught> }).__caught) };
+}
+
 beforeAll(async () => {
   server = await startServer({ FLEETWIRE_SIM_RATE: '0' });
 });
@@ -135,29 +175,9 @@ describe('freshness', () => {
     await waitForPainted(page, 'acme-24', newest);
 
     // A new event while off screen, then the operator scrolls to the panel.
-    await page.evaluate(() => {
-      const w = window as unknown as { __scrolled: Promise<{ newest: string; before: string | null; frames: number }> };
-      const dashboard = document.querySelector('fleet-app')!.shadowRoot!.querySelector('fleet-dashboard')!;
-      const target = dashboard.shadowRoot!.querySelector('truck-panel[truck-id="acme-24"]')!;
-      w.__scrolled = new Promise((resolve) => {
-        const off = window.fleetwire!.addEventListener('change', ({ truckIds }) => {
-          if (!truckIds.includes('acme-24')) return;
-          off();
-          const id = window.fleetwire!.trucks.get('acme-24')!.lastEventId!;
-          const before = target.getAttribute('data-last-event');
-          target.scrollIntoView();
-          let frames = 0;
-          const check = () => {
-            frames += 1;
-            if (target.getAttribute('data-last-event') === id || frames > 100) resolve({ newest: id, before, frames });
-            else requestAnimationFrame(check);
-          };
-          requestAnimationFrame(check);
-        });
-      });
-    });
+    const scrolling = await framesUntilShown(page, 'acme-24', { scroll: true });
     const [id] = await ingest(server.url, 'demo-acme', [sample('acme-24')]);
-    const scrolled = await page.evaluate(() => (window as unknown as { __scrolled: Promise<{ newest: string; before: string | null; frames: number }> }).__scrolled);
+    const scrolled = await scrolling.caught();
     expect(scrolled.newest).toBe(id);
     expect(scrolled.before).not.toBe(id);
     expect(scrolled.frames).toBeLessThanOrEqual(FRAMES_TO_CATCH_UP);
@@ -171,27 +191,9 @@ describe('freshness', () => {
     // acme-24 (off screen) changes first and waits; then acme-01 (in view) changes.
     const [waiting] = await ingest(server.url, 'demo-acme', [sample('acme-24')]);
     await page.waitForFunction((id) => window.fleetwire!.trucks.get('acme-24')!.lastEventId === id, waiting);
-    await page.evaluate(() => {
-      const w = window as unknown as { __inView: Promise<{ newest: string; frames: number }> };
-      const dashboard = document.querySelector('fleet-app')!.shadowRoot!.querySelector('fleet-dashboard')!;
-      const target = dashboard.shadowRoot!.querySelector('truck-panel[truck-id="acme-01"]')!;
-      w.__inView = new Promise((resolve) => {
-        const off = window.fleetwire!.addEventListener('change', ({ truckIds }) => {
-          if (!truckIds.includes('acme-01')) return;
-          off();
-          const id = window.fleetwire!.trucks.get('acme-01')!.lastEventId!;
-          let frames = 0;
-          const check = () => {
-            frames += 1;
-            if (target.getAttribute('data-last-event') === id || frames > 100) resolve({ newest: id, frames });
-            else requestAnimationFrame(check);
-          };
-          requestAnimationFrame(check);
-        });
-      });
-    });
+    const watching = await framesUntilShown(page, 'acme-01', { scroll: false });
     const [id] = await ingest(server.url, 'demo-acme', [sample('acme-01')]);
-    const seen = await page.evaluate(() => (window as unknown as { __inView: Promise<{ newest: string; frames: number }> }).__inView);
+    const seen = await watching.caught();
     expect(seen.newest).toBe(id);
     expect(seen.frames).toBeLessThanOrEqual(FRAMES_TO_CATCH_UP);
   });
