@@ -13,6 +13,8 @@ const BENCHES: { file: string; result: string }[] = [
   { file: 'hub.ts', result: 'hub' },
   { file: 'fresh.ts', result: 'fresh' },
   { file: 'ui.ts', result: 'ui' },
+  { file: 'layout-shift.ts', result: 'layout-shift' },
+  { file: 'lighthouse.ts', result: 'lighthouse' },
   { file: 'map.ts', result: 'map' },
   { file: 'offline.ts', result: 'offline' },
   { file: 'server/run.ts', result: 'server' },

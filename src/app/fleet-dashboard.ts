@@ -134,30 +134,33 @@ export class FleetDashboard extends LitElement {
     const prefs = this._fleet.prefs;
     return html`
       <header class="top">
-        <div class="brand">
-          <img src="/icons/icon.svg" alt="" width="22" height="22" />
-          <span class="name">fleetwire</span>
+        <div class="identity">
+          <div class="brand">
+            <img src="/icons/icon.svg" alt="" width="22" height="22" />
+            <span class="name">fleetwire</span>
+          </div>
+          <div class="who">
+            <span class="tenant" title="Fleet">${me?.tenant ?? ''}</span>
+            <span class="muted user">${me?.username ?? ''}</span>
+          </div>
+          <stream-indicator .status=${status} .now=${this._clock.now}></stream-indicator>
         </div>
-        <div class="who">
-          <span class="tenant" title="Fleet">${me?.tenant ?? ''}</span>
-          <span class="muted user">${me?.username ?? ''}</span>
+        <div class="controls">
+          <button
+            type="button"
+            class="alerts ${alerts.critical ? 'critical' : alerts.total ? 'warning' : ''}"
+            title="Sort by status: trucks with alerts first"
+            @click=${this._onAlertsClick}
+          >
+            <span class="count num">${alerts.total}</span> active ${alerts.total === 1 ? 'alert' : 'alerts'}
+          </button>
+          <units-switch .prefs=${prefs} @prefs-change=${this._onPrefs}></units-switch>
+          <notify-button></notify-button>
+          <install-button></install-button>
+          <button type="button" @click=${this._onDiagnostics}>Diagnostics</button>
+          ${me?.role === 'admin' ? html`<a href="/admin" class="button">Admin</a>` : nothing}
+          <button type="button" @click=${this._onLogout}>Log out</button>
         </div>
-        <stream-indicator .status=${status} .now=${this._clock.now}></stream-indicator>
-        <span class="spacer"></span>
-        <button
-          type="button"
-          class="alerts ${alerts.critical ? 'critical' : alerts.total ? 'warning' : ''}"
-          title="Sort by status: trucks with alerts first"
-          @click=${this._onAlertsClick}
-        >
-          <span class="count num">${alerts.total}</span> active ${alerts.total === 1 ? 'alert' : 'alerts'}
-        </button>
-        <units-switch .prefs=${prefs} @prefs-change=${this._onPrefs}></units-switch>
-        <notify-button></notify-button>
-        <install-button></install-button>
-        <button type="button" @click=${this._onDiagnostics}>Diagnostics</button>
-        ${me?.role === 'admin' ? html`<a href="/admin" class="button">Admin</a>` : nothing}
-        <button type="button" @click=${this._onLogout}>Log out</button>
       </header>
       ${status?.state === 'offline'
         ? html`<p class="banner" role="note">
@@ -295,8 +298,44 @@ export class FleetDashboard extends LitElement {
       .user {
         font-size: 13px;
       }
-      .spacer {
+      /* The header's two groups, each one line whatever it holds, so that the stream's state
+         changing or a button appearing (Install app) never rewraps the header and moves the page
+         below it. A wide window has them side by side: who and the stream on the left (cut short
+         if need be), the controls on the right. */
+      .top {
+        flex-wrap: nowrap;
+      }
+      .identity,
+      .controls {
+        display: flex;
+        align-items: center;
+        gap: 14px;
+        white-space: nowrap;
+      }
+      .identity {
         flex: 1 1 auto;
+        min-width: 0;
+        overflow: hidden;
+      }
+      .controls {
+        flex: none;
+      }
+      /* Narrower, where the controls do not fit beside: a row each, and the controls scroll
+         sideways, without a scrollbar (one coming and going would change the row's height). */
+      @media (max-width: 1199px) {
+        .top {
+          flex-wrap: wrap;
+        }
+        .identity,
+        .controls {
+          flex: 1 1 100%;
+        }
+        .controls {
+          margin: -4px -16px;
+          padding: 4px 16px;
+          overflow-x: auto;
+          scrollbar-width: none;
+        }
       }
       .alerts .count {
         font-weight: 700;
@@ -388,6 +427,14 @@ export class FleetDashboard extends LitElement {
         .top {
           padding: 8px 10px;
           gap: 6px 10px;
+        }
+        .identity,
+        .controls {
+          gap: 10px;
+        }
+        .controls {
+          margin: -4px -10px;
+          padding: 4px 10px;
         }
         .toolbar {
           padding: 8px 10px 0;

@@ -161,8 +161,10 @@ export class LoginView extends LitElement {
       main {
         min-height: 100vh;
         display: grid;
-        place-items: center;
-        padding: 16px;
+        /* Hung from the top, not centred: the demo accounts arriving grow the card downwards
+           instead of moving the form the operator is about to type into. */
+        place-items: start center;
+        padding: max(16px, 10vh) 16px 16px;
       }
       .card {
         width: min(380px, 100%);

@@ -9,7 +9,11 @@ import { thinEvenly } from './thin';
 
 /** Drawing width in SVG units; the element scales it to its width. */
 const WIDTH = 460;
-/** Height follows the route's shape within these bounds, so a flat route leaves no empty band. */
+/**
+ * Height follows the planned route's shape within these bounds, so a flat route leaves no empty
+ * band. The route alone decides it: the track and the position only move inside, so the map never
+ * changes size (and moves the page) as they arrive.
+ */
 const MIN_HEIGHT = 180;
 const MAX_HEIGHT = 340;
 const PAD = 28;
@@ -147,7 +151,7 @@ function draw(transfer: Transfer, route: LatLon[], track: readonly LatLon[], pos
   const thinTrack = thinEvenly(track, MAX_TRACK_POINTS);
   const pts: LatLon[] = [...route, ...thinTrack];
   if (position) pts.push(position);
-  const { project, height } = projection(pts);
+  const { project, height } = projection(pts, bounds(route).aspect);
   const path = (line: readonly LatLon[]) => line.map((p, i) => `${i ? 'L' : 'M'}${fmt(project(p))}`).join(' ');
   return {
     transfer,
@@ -170,8 +174,8 @@ function label(x: number, y: number, text: string) {
   return svg`<text x=${x} y=${ty} text-anchor=${anchor}>${text}</text>`;
 }
 
-/** Fits the points into the drawing: equirectangular, longitudes scaled by cos(mean latitude). */
-function projection(points: LatLon[]): { project: (p: LatLon) => [number, number]; height: number } {
+/** The box of some points: equirectangular, longitudes scaled by cos(mean latitude); `aspect` is height / width. */
+function bounds(points: readonly LatLon[]): { minLat: number; minLon: number; k: number; spanX: number; spanY: number; aspect: number } {
   let minLat = Infinity;
   let maxLat = -Infinity;
   let minLon = Infinity;
@@ -185,7 +189,13 @@ function projection(points: LatLon[]): { project: (p: LatLon) => [number, number
   const k = Math.cos((((minLat + maxLat) / 2) * Math.PI) / 180);
   const spanX = Math.max((maxLon - minLon) * k, 1e-6);
   const spanY = Math.max(maxLat - minLat, 1e-6);
-  const height = Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, (spanY / spanX) * (WIDTH - 2 * PAD) + 2 * PAD)));
+  return { minLat, minLon, k, spanX, spanY, aspect: spanY / spanX };
+}
+
+/** Fits the points into a drawing whose shape follows `aspect` (the route's, height / width). */
+function projection(points: LatLon[], aspect: number): { project: (p: LatLon) => [number, number]; height: number } {
+  const { minLat, minLon, k, spanX, spanY } = bounds(points);
+  const height = Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, aspect * (WIDTH - 2 * PAD) + 2 * PAD)));
   const scale = Math.min((WIDTH - 2 * PAD) / spanX, (height - 2 * PAD) / spanY);
   const offX = (WIDTH - spanX * scale) / 2;
   const offY = (height - spanY * scale) / 2;

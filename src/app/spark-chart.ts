@@ -58,7 +58,17 @@ export class SparkChart extends LitElement {
     const pts = thin(this.points, CHART_MAX_POINTS, (p) => p.v);
     const last = pts[pts.length - 1];
     if (!last || pts.length < 2) {
-      return html`<p class="muted">${this.label}: not enough data yet.</p>`;
+      // The chart's own frame, empty: the page does not move when the first samples arrive.
+      return html`<figure>
+        <figcaption>
+          <span class="title">${this.label}</span>
+          <span class="now num">—</span>
+        </figcaption>
+        <svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${this.label}: not enough data yet.">
+          <line class="axis" x1=${LEFT} x2=${WIDTH - RIGHT} y1=${HEIGHT - BOTTOM} y2=${HEIGHT - BOTTOM}></line>
+          <text class="tick" x=${WIDTH / 2} y=${(HEIGHT - BOTTOM) / 2 + 4} text-anchor="middle">Not enough data yet</text>
+        </svg>
+      </figure>`;
     }
     const first = pts[0] as ChartPoint;
     let lo = Infinity;

@@ -3,7 +3,8 @@
  * route map, speed and reefer charts over a chosen range of its history (the last hour, day or
  * week), the event log and the truck's alerts. The history comes from the server when it can
  * (stored by the hub for offline use), else from what this browser stored, and stays live from the
- * hub. The map and charts load on demand, so the dashboard never pays for them.
+ * hub. The page is a chunk of its own, loaded on its route, so the dashboard never pays for its map
+ * and charts; they are part of it (a few KB), so their room is laid out from the first render.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
@@ -28,7 +29,9 @@ import {
   tempUnit,
   tempValue,
 } from './format';
+import './route-map';
 import { baseStyles, pageStyles } from './shared-styles';
+import './spark-chart';
 import type { ChartPoint } from './spark-chart';
 import { CHART_MAX_POINTS, thin } from './thin';
 import './stream-indicator';
@@ -71,7 +74,6 @@ export class TruckPage extends LitElement {
     _range: { state: true },
     _source: { state: true },
     _historyError: { state: true },
-    _extrasLoaded: { state: true },
   };
 
   declare client: FleetClientApi | null;
@@ -84,7 +86,6 @@ export class TruckPage extends LitElement {
   private _loaded = 0;
   private _progressTimer: ReturnType<typeof setTimeout> | null = null;
   declare _historyError: string | null;
-  declare _extrasLoaded: boolean;
   private readonly _fleet = new FleetController(this);
   private readonly _clock = new ClockController(this);
   private readonly _alerts = new AlertList(this, { truckId: () => this.truckId || null });
@@ -110,16 +111,6 @@ export class TruckPage extends LitElement {
     this._range = rangeFromUrl();
     this._source = 'none';
     this._historyError = null;
-    this._extrasLoaded = false;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // The map and charts: a separate chunk, fetched when a truck page opens.
-    void Promise.all([import('./route-map'), import('./spark-chart')]).then(
-      () => (this._extrasLoaded = true),
-      (err: unknown) => console.error('fleetwire: could not load the map and charts', err),
-    );
   }
 
   override disconnectedCallback(): void {
@@ -319,14 +310,12 @@ export class TruckPage extends LitElement {
     const pct = Math.round((this._fleet.view(this.truckId, this._clock.tick)?.transfer?.fraction ?? 0) * 100);
     return html`<section aria-labelledby="map-h">
       <h2 id="map-h">Route</h2>
-      ${this._extrasLoaded
-        ? html`<route-map
-            .transfer=${transfer}
-            .position=${truck?.last ?? null}
-            .track=${this._drawn}
-            label="Route map from ${transfer.origin.name} to ${transfer.destination.name}; the truck is ${pct}% along."
-          ></route-map>`
-        : html`<p class="muted">Loading the map…</p>`}
+      <route-map
+        .transfer=${transfer}
+        .position=${truck?.last ?? null}
+        .track=${this._drawn}
+        label="Route map from ${transfer.origin.name} to ${transfer.destination.name}; the truck is ${pct}% along."
+      ></route-map>
     </section>`;
   }
 
@@ -339,19 +328,17 @@ export class TruckPage extends LitElement {
         : null;
     return html`<section aria-labelledby="charts-h">
       <h2 id="charts-h">History · ${RANGE_LABEL[this._range].long}</h2>
-      ${this._extrasLoaded
-        ? html`<spark-chart .points=${speed} unit=${speedUnit(prefs)} label="Speed" zero min-span="20"></spark-chart>
-            ${reefer
-              ? html`<spark-chart
-                  .points=${reefer}
-                  .band=${band}
-                  unit=${tempUnit(prefs)}
-                  digits="1"
-                  min-span="2"
-                  label="Reefer temperature"
-                ></spark-chart>`
-              : nothing}`
-        : html`<p class="muted">Loading the charts…</p>`}
+      <spark-chart .points=${speed} unit=${speedUnit(prefs)} label="Speed" zero min-span="20"></spark-chart>
+      ${reefer
+        ? html`<spark-chart
+            .points=${reefer}
+            .band=${band}
+            unit=${tempUnit(prefs)}
+            digits="1"
+            min-span="2"
+            label="Reefer temperature"
+          ></spark-chart>`
+        : nothing}
     </section>`;
   }
 
@@ -391,7 +378,9 @@ export class TruckPage extends LitElement {
         >`;
         break;
       case 'failed':
-        status = html`<span class="warn-text">No history: ${this._historyError ?? 'the server cannot be reached'}, and none is stored here.</span>`;
+        status = html`<span class="warn-text" title=${this._historyError ?? ''}
+          >No history: ${this._historyError ?? 'the server cannot be reached'}, and none is stored here.</span
+        >`;
         break;
       default:
         status = nothing;
@@ -431,15 +420,18 @@ export class TruckPage extends LitElement {
       ${this._alerts.source === 'stored'
         ? html`<p class="muted small">Offline: the active alerts this browser stored; earlier ones show once the server can be reached.</p>`
         : nothing}
-      ${alerts.length === 0
-        ? html`<p class="muted">${this._alerts.source === 'loading' ? 'Loading alerts…' : 'No alerts for this truck.'}</p>`
-        : html`<ul class="alert-log">
-            ${repeat(
-              alerts,
-              (a) => a.id,
-              (a) => this._renderAlert(a, canAck && !acks.pending.has(a.id), acks.pending.has(a.id), acks.errors.get(a.id)),
-            )}
-          </ul>`}
+      <!-- A fixed height, rows scrolling inside: alerts coming and going never move the log below. -->
+      <div class="alert-box" tabindex="0" role="region" aria-label="Alerts of this truck, newest first (scrollable)">
+        ${alerts.length === 0
+          ? html`<p class="muted">${this._alerts.source === 'loading' ? 'Loading alerts…' : 'No alerts for this truck.'}</p>`
+          : html`<ul class="alert-log">
+              ${repeat(
+                alerts,
+                (a) => a.id,
+                (a) => this._renderAlert(a, canAck && !acks.pending.has(a.id), acks.pending.has(a.id), acks.errors.get(a.id)),
+              )}
+            </ul>`}
+      </div>
     </section>`;
   }
 
@@ -472,10 +464,11 @@ export class TruckPage extends LitElement {
     const now = this._clock.now;
     return html`<section aria-labelledby="log-h">
       <h2 id="log-h">Event log</h2>
-      ${rows.length === 0
-        ? html`<p class="muted">No telemetry stored for this truck yet.</p>`
-        : html`<div class="log-wrap" tabindex="0" role="region" aria-label="Event log, newest first (scrollable)">
-            <table>
+      <!-- Its full height from the start: the history arriving fills it instead of growing the page. -->
+      <div class="log-wrap" tabindex="0" role="region" aria-label="Event log, newest first (scrollable)">
+        ${rows.length === 0
+          ? html`<p class="muted">No telemetry stored for this truck yet.</p>`
+          : html`<table>
               <thead>
                 <tr>
                   <th scope="col">Time</th>
@@ -498,8 +491,8 @@ export class TruckPage extends LitElement {
                   </tr>`,
                 )}
               </tbody>
-            </table>
-          </div>`}
+            </table>`}
+      </div>
     </section>`;
   }
 
@@ -598,6 +591,16 @@ export class TruckPage extends LitElement {
         /* One line reserved: the status text changing never moves the sections below. */
         min-height: 30px;
       }
+      /* One line whatever it says: its basis, not its text, decides whether it shares the picker's
+         line (a window's width) or has its own (a phone), so the loading text and the count that
+         follows it take the same room. */
+      .range-status {
+        flex: 1 1 14em;
+        min-width: 0;
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+      }
       .range {
         display: inline-flex;
         align-items: center;
@@ -652,8 +655,12 @@ export class TruckPage extends LitElement {
         color: var(--fw-warn);
       }
       .log-wrap {
-        max-height: 320px;
+        height: 320px;
         overflow: auto;
+      }
+      .alert-box {
+        height: 124px;
+        overflow-y: auto;
       }
       table {
         width: 100%;

@@ -82,6 +82,8 @@ export class TruckPanel extends LitElement {
   declare ack: ((alertId: string) => Promise<unknown>) | null;
   declare _acking: string | null;
   declare _ackError: { alertId: string; message: string } | null;
+  /** Not rendered yet on purpose (see hold). */
+  private _held = false;
 
   constructor() {
     super();
@@ -92,6 +94,34 @@ export class TruckPanel extends LitElement {
     this.ack = null;
     this._acking = null;
     this._ackError = null;
+  }
+
+  /**
+   * Holds back the panel's rendering: it keeps its latest properties and draws nothing (an empty
+   * box of a panel's smallest height) until release(). The dashboard holds the first render of
+   * panels far off screen, so a page load draws what is in view first.
+   */
+  hold(): void {
+    this._held = true;
+    this.toggleAttribute('held', true);
+  }
+
+  /** Renders a held panel now, synchronously (its DOM and `data-last-event` are current on return). */
+  release(): void {
+    if (!this._held) return;
+    this._held = false;
+    this.removeAttribute('held');
+    this.requestUpdate();
+    this.performUpdate();
+  }
+
+  /** Whether the panel is held (not rendered yet). */
+  get held(): boolean {
+    return this._held;
+  }
+
+  protected override shouldUpdate(changed: PropertyValues<this>): boolean {
+    return !this._held && super.shouldUpdate(changed);
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -287,6 +317,14 @@ export class TruckPanel extends LitElement {
       :host {
         display: block;
         min-width: 0;
+      }
+      /* Held (not rendered yet): an empty card no taller than the smallest panel, so the panels
+         below it only ever move down, never into view, when it renders. */
+      :host([held]) {
+        min-height: 180px;
+        background: var(--fw-surface);
+        border: 1px solid var(--fw-border);
+        border-radius: var(--fw-radius);
       }
       .card {
         background: var(--fw-surface);

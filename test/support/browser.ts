@@ -23,6 +23,20 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Every profile's user-data-dir starts so in the temporary directory: its processes can be told apart. */
 export const PROFILE_DIR_PREFIX = 'fleetwire-chromium-';
 
+/** What a window emulates: its size and, for a phone, pixel ratio and touch. */
+export interface Device {
+  viewport: { width: number; height: number };
+  deviceScaleFactor?: number;
+  isMobile?: boolean;
+  hasTouch?: boolean;
+}
+
+/** The desktop window every test opens by default. */
+export const DESKTOP: Device = { viewport: { width: 1280, height: 800 } };
+
+/** A 412 px phone (Lighthouse's mobile screen: a Moto G Power class device). */
+export const PHONE: Device = { viewport: { width: 412, height: 915 }, deviceScaleFactor: 2.6, isMobile: true, hasTouch: true };
+
 /** A browser profile: a persistent context on a fresh user-data-dir, as an operator's browser is. */
 export interface Profile {
   context: BrowserContext;
@@ -32,16 +46,17 @@ export interface Profile {
 }
 
 /**
- * Launches Chromium with a fresh profile; `initScript` runs in every page before the app, `args`
- * are Chromium flags beyond CHROMIUM_ARGS.
+ * Launches Chromium with a fresh profile; `initScript` runs in every page before the app (a
+ * function, or script text), `args` are Chromium flags beyond CHROMIUM_ARGS, `device` what every
+ * page emulates (DESKTOP unless told).
  */
-export async function launchProfile(options: { initScript?: () => void; args?: string[] } = {}): Promise<Profile> {
+export async function launchProfile(options: { initScript?: (() => void) | string; args?: string[]; device?: Device } = {}): Promise<Profile> {
   const dir = await mkdtemp(join(tmpdir(), PROFILE_DIR_PREFIX));
   const context = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
-    viewport: { width: 1280, height: 800 },
+    ...(options.device ?? DESKTOP),
   });
   if (options.initScript) await context.addInitScript(options.initScript);
   return {
